@@ -1,0 +1,16 @@
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from preau.api.core import router as core_router
+
+api = NinjaAPI(
+    title="Préau",
+    version="1",
+    description=(
+        "L'API de Préau, avec les mêmes règles d'accès que les pages. Un objet que "
+        "l'appelant ne peut pas voir répond 404."
+    ),
+    auth=django_auth,
+    urls_namespace="api",
+)
+api.add_router("/", core_router)

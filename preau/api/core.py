@@ -1,0 +1,75 @@
+"""Who is calling: `GET /api/v1/me`, and the divisions of an establishment."""
+
+from django.http import Http404
+from ninja import Router
+
+from preau.api.schemas import DivisionOut, MeOut
+from preau.core.access import refuse
+from preau.core.selectors import today
+from preau.portal.spaces import STAFF
+from preau.structure.models import Level
+from preau.structure.selectors import current_divisions, divisions_with_counts
+
+router = Router(tags=["personnes et structures"])
+
+
+@router.get("/me", response=MeOut, summary="La personne connectée, ses rôles et ses enfants")
+def me(request):
+    person = request.auth.person
+    if person is None:
+        raise Http404
+    day = today()
+    spaces = request.person_spaces
+    roles = [
+        {"role": role, "establishment": {"uai": space.uai, "name": space.establishment_name}}
+        for space in spaces.spaces
+        if space.establishment_id is not None
+        for role in sorted(space.roles)
+    ]
+    roles += [
+        {"role": "region_admin", "establishment": None}
+        for space in spaces.spaces
+        if space.kind == "region"
+    ]
+    seen_guardian = set()
+    for child in spaces.children:
+        if child.uai not in seen_guardian:
+            seen_guardian.add(child.uai)
+            roles.append(
+                {"role": "guardian", "establishment": {"uai": child.uai, "name": child.establishment_name}}
+            )
+    placements = current_divisions([child.id for child in spaces.children], day)
+    return {
+        "id": person.pk,
+        "display_name": person.display_name,
+        "roles": roles,
+        "children": [
+            {
+                "id": child.id,
+                "display_name": child.display_name,
+                "establishment": {"uai": child.uai, "name": child.establishment_name},
+                "division": placements[child.id].name if child.id in placements else None,
+            }
+            for child in spaces.children
+        ],
+    }
+
+
+@router.get(
+    "/establishments/{uai}/divisions",
+    response=list[DivisionOut],
+    summary="Les divisions de l'établissement (personnels de l'établissement)",
+)
+def divisions(request, uai: str):
+    space = request.person_spaces.find(f"staff:{uai.upper()}")
+    if space is None or space.kind != STAFF:
+        raise refuse(request, "establishment", uai)
+    return [
+        {
+            "id": division.pk,
+            "name": division.name,
+            "level": Level(division.level).label,
+            "pupil_count": division.pupil_count,
+        }
+        for division in divisions_with_counts(establishment_id=space.establishment_id, day=today())
+    ]

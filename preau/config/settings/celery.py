@@ -1,0 +1,22 @@
+from preau.config.env import VAR_DIR, env_bool, env_str
+
+# Production: a Redis broker (CELERY_BROKER_URL=redis://…). The embedded default needs
+# no broker service: tasks go through files under var/celery/, read by `make demo`'s worker.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+_queue_dir = VAR_DIR / "celery" / "queue"
+_processed_dir = VAR_DIR / "celery" / "processed"
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(_processed_dir),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Europe/Paris"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -1,0 +1,43 @@
+from django.utils.functional import SimpleLazyObject
+
+from preau.core.selectors import today
+from preau.portal.spaces import FAMILY, PersonSpaces, spaces_of
+
+SPACE_SESSION_KEY = "preau_space"
+CHILD_SESSION_KEY = "preau_child"
+
+
+class SpaceMiddleware:
+    """Puts on each request the person's spaces, the active one, and in the family
+    space the active child. Computed only when a page asks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.person_spaces = SimpleLazyObject(lambda: _person_spaces(request))
+        request.space = SimpleLazyObject(lambda: _active_space(request))
+        request.child = SimpleLazyObject(lambda: _active_child(request))
+        return self.get_response(request)
+
+
+def _person_spaces(request) -> PersonSpaces:
+    user = request.user
+    if not user.is_authenticated or user.person_id is None:
+        return PersonSpaces(spaces=(), children=())
+    return spaces_of(user.person, today())
+
+
+def _active_space(request):
+    spaces = request.person_spaces
+    chosen = spaces.find(request.session.get(SPACE_SESSION_KEY))
+    return chosen or (spaces.spaces[0] if spaces.spaces else None)
+
+
+def _active_child(request):
+    space = request.space
+    if space is None or space.kind != FAMILY:
+        return None
+    children = request.person_spaces.children
+    wanted = request.session.get(CHILD_SESSION_KEY)
+    return next((child for child in children if child.id == wanted), children[0])

@@ -1,0 +1,84 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from preau.core.selectors import today
+from preau.portal import selectors
+from preau.portal.middleware import CHILD_SESSION_KEY, SPACE_SESSION_KEY
+from preau.portal.spaces import FAMILY, PUPIL, REGION, STAFF
+
+
+@login_required
+def home(request):
+    space = request.space
+    day = today()
+    if space is None:
+        return render(request, "portal/home_empty.html", status=200)
+    if space.kind == FAMILY:
+        cards = selectors.family_home(request.person_spaces.children, day)
+        return render(request, "portal/home_family.html", {"cards": cards, "day": day})
+    if space.kind == PUPIL:
+        home = selectors.pupil_home(request.user.person_id, space.establishment_id, day)
+        return render(request, "portal/home_pupil.html", {"home": home, "day": day})
+    if space.kind == REGION:
+        return render(request, "portal/home_region.html", {"day": day})
+    assert space.kind == STAFF
+    scope = space.staff_scope(request.user.person_id)
+    context = {"day": day, "scope": scope}
+    if scope.teaches:
+        context["teacher"] = selectors.teacher_home(
+            request.user.person_id, space.establishment_id, day
+        )
+    if scope.sees_whole_establishment:
+        establishment = selectors.space_establishment(space)
+        context["figures"] = selectors.establishment_figures(establishment, day)
+    return render(request, "portal/home_staff.html", context)
+
+
+def _back(request):
+    target = request.POST.get("next") or reverse("portal:home")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:home")
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+@login_required
+def switch_space(request):
+    """Enter another space (establishment, family, pupil); unknown keys are ignored."""
+    key = request.POST.get("space", "")
+    if request.person_spaces.find(key) is not None:
+        request.session[SPACE_SESSION_KEY] = key
+        # Each space opens on its home page: the page just left may not exist there.
+        return HttpResponseRedirect(reverse("portal:home"))
+    return _back(request)
+
+
+@require_POST
+@login_required
+def switch_child(request):
+    """Follow another child in the family space; stays on the same page."""
+    try:
+        wanted = int(request.POST.get("child", ""))
+    except ValueError:
+        wanted = None
+    if any(child.id == wanted for child in request.person_spaces.children):
+        request.session[CHILD_SESSION_KEY] = wanted
+        family = next(s for s in request.person_spaces.spaces if s.kind == FAMILY)
+        request.session[SPACE_SESSION_KEY] = family.key
+    return _back(request)
+
+
+@login_required
+def upcoming(request, *, title: str, summary: str):
+    """A section of the final navigation whose capability comes with a later release."""
+    return render(request, "portal/upcoming.html", {"title": title, "summary": summary})
+
+
+def about(request):
+    return render(request, "portal/about.html")
