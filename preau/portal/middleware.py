@@ -1,5 +1,3 @@
-from django.utils.functional import SimpleLazyObject
-
 from preau.core.selectors import today
 from preau.portal.spaces import FAMILY, PersonSpaces, spaces_of
 
@@ -9,15 +7,16 @@ CHILD_SESSION_KEY = "preau_child"
 
 class SpaceMiddleware:
     """Puts on each request the person's spaces, the active one, and in the family
-    space the active child. Computed only when a page asks."""
+    space the active child (two or three queries for a signed-in person, none for
+    anybody else)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.person_spaces = SimpleLazyObject(lambda: _person_spaces(request))
-        request.space = SimpleLazyObject(lambda: _active_space(request))
-        request.child = SimpleLazyObject(lambda: _active_child(request))
+        request.person_spaces = _person_spaces(request)
+        request.space = _active_space(request)
+        request.child = _active_child(request)
         return self.get_response(request)
 
 

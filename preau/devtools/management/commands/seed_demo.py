@@ -1,0 +1,43 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from preau.devtools.demo import DEMO_ACCOUNTS, PASSWORD, build_demo, demo_exists
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration : un collège et un lycée de Metz, leurs élèves, "
+        "familles, enseignants et personnels, et les comptes de démonstration."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Ne rien faire si les données de démonstration sont déjà chargées.",
+        )
+        parser.add_argument(
+            "--small",
+            action="store_true",
+            help="Une version réduite (quelques élèves par classe), pour les tests.",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Graine du hasard (2026).")
+
+    def handle(self, *args, if_empty: bool, small: bool, seed: int, **options):
+        if demo_exists():
+            if if_empty:
+                self.stdout.write("Les données de démonstration sont déjà chargées.")
+                return
+            raise CommandError(
+                "Les données de démonstration sont déjà chargées (--if-empty pour ne rien faire)."
+            )
+        summary = build_demo(small=small, seed=seed)
+        self.stdout.write(
+            f"Démonstration chargée en {summary.seconds:.1f} s : "
+            f"{summary.establishments} établissements, {summary.divisions} classes, "
+            f"{summary.groups} groupes, {summary.pupils} élèves dont {summary.adult_pupils} "
+            f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
+            f"{summary.staff} autres personnels, {summary.accounts} comptes."
+        )
+        self.stdout.write(f"Comptes de démonstration (mot de passe « {PASSWORD} ») :")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.login:<12} {account.who}")
