@@ -37,4 +37,9 @@ class AccountAdmin(UserAdmin):
             {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["login", "usable_password", "password1", "password2"]})]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["login", "usable_password", "password1", "password2"]},
+        )
+    ]

@@ -17,8 +17,12 @@ class LoginForm(AuthenticationForm):
         label=_("Identifiant"),
         max_length=150,
         widget=forms.TextInput(
-            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none",
-                   "spellcheck": "false"}
+            attrs={
+                "autofocus": True,
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
         ),
     )
     password = forms.CharField(
@@ -78,13 +82,12 @@ class PasswordResetRequestForm(PasswordResetForm):
 
     def get_users(self, email):
         value = email.strip()
-        accounts = Account.objects.filter(is_active=True).select_related("person").filter(
-            Q(login=normalise_login(value)) | Q(person__email__iexact=value)
+        accounts = (
+            Account.objects.filter(is_active=True)
+            .select_related("person")
+            .filter(Q(login=normalise_login(value)) | Q(person__email__iexact=value))
         )
-        return (
-            account for account in accounts
-            if account.has_usable_password() and account.email
-        )
+        return (account for account in accounts if account.has_usable_password() and account.email)
 
     def send_mail(
         self,

@@ -52,8 +52,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
         _("activé le"),
         null=True,
         blank=True,
-        help_text=_("Première connexion ou activation par la famille ; vide tant que le compte "
-                    "importé n'a pas été activé."),
+        help_text=_(
+            "Première connexion ou activation par la famille ; vide tant que le compte "
+            "importé n'a pas été activé."
+        ),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 

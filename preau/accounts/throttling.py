@@ -59,8 +59,11 @@ def _usage(request: HttpRequest, login: str, *, increment: bool) -> list[dict]:
 
 def login_throttle(request: HttpRequest, login: str) -> Throttle:
     """Whether a login attempt for `login` from this client must be refused now."""
-    usages = [usage for usage in _usage(request, login, increment=False)
-              if usage["count"] >= usage["limit"]]
+    usages = [
+        usage
+        for usage in _usage(request, login, increment=False)
+        if usage["count"] >= usage["limit"]
+    ]
     if not usages:
         return Throttle(locked=False, seconds_left=0)
     return Throttle(locked=True, seconds_left=max(usage["time_left"] for usage in usages))

@@ -36,7 +36,10 @@ def me(request):
         if child.uai not in seen_guardian:
             seen_guardian.add(child.uai)
             roles.append(
-                {"role": "guardian", "establishment": {"uai": child.uai, "name": child.establishment_name}}
+                {
+                    "role": "guardian",
+                    "establishment": {"uai": child.uai, "name": child.establishment_name},
+                }
             )
     placements = current_divisions([child.id for child in spaces.children], day)
     return {
@@ -68,7 +71,7 @@ def divisions(request, uai: str):
         {
             "id": division.pk,
             "name": division.name,
-            "level": Level(division.level).label,
+            "level": str(Level(division.level).label),
             "pupil_count": division.pupil_count,
         }
         for division in divisions_with_counts(establishment_id=space.establishment_id, day=today())

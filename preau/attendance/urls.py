@@ -14,8 +14,7 @@ urlpatterns = [
         {
             "title": _("Absences et retards"),
             "summary": _(
-                "Les absences et retards de l'élève, leur motif et leur état de "
-                "justification."
+                "Les absences et retards de l'élève, leur motif et leur état de justification."
             ),
         },
         name="mine",
@@ -62,8 +61,7 @@ urlpatterns = [
         {
             "title": _("Appels non faits"),
             "summary": _(
-                "Les séances sans appel 15 minutes après leur début, par enseignant, en "
-                "direct."
+                "Les séances sans appel 15 minutes après leur début, par enseignant, en direct."
             ),
         },
         name="missing",
@@ -97,9 +95,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Statistiques"),
-            "summary": _(
-                "Les taux d'absentéisme par classe, niveau et mois."
-            ),
+            "summary": _("Les taux d'absentéisme par classe, niveau et mois."),
         },
         name="stats",
     ),

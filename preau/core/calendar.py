@@ -116,6 +116,40 @@ def is_school_day(rules: CalendarRules, day: date) -> bool:
     return bool(school_days(rules, day, day))
 
 
+@dataclass(frozen=True)
+class Break:
+    """Consecutive days without classes for the same main reason (weekends in between
+    do not interrupt a break); `also` lists the other reasons met inside, such as a
+    public holiday during school holidays."""
+
+    first: date
+    last: date
+    reason: str
+    also: tuple[str, ...] = ()
+
+
+def breaks(off: dict[date, str]) -> list[Break]:
+    """Group the result of `days_off` into breaks: "du 19 au 30 octobre : Toussaint"."""
+    found: list[Break] = []
+    for day in sorted(off):
+        main, *others = off[day].split("; ")
+        previous = found[-1] if found else None
+        joined = (
+            previous is not None
+            and previous.reason == main
+            and all(
+                gap.weekday() >= 5
+                for gap in days(previous.last + timedelta(days=1), day - timedelta(days=1))
+            )
+        )
+        if joined:
+            also = previous.also + tuple(o for o in others if o not in previous.also)
+            found[-1] = Break(previous.first, day, main, also)
+        else:
+            found.append(Break(day, day, main, tuple(others)))
+    return found
+
+
 def _is_teaching_weekday(rules: CalendarRules, day: date) -> bool:
     return day.weekday() < 5 or (rules.saturday_classes and day.weekday() == 5)
 

@@ -14,7 +14,9 @@ def uai_check_letter(digits: str) -> str:
 
 
 def uai_is_well_formed(uai: str) -> bool:
-    return bool(UAI_PATTERN.match(uai))
+    # fullmatch, because "$" also matches before a final newline; ASCII only, because
+    # "\d" matches every Unicode digit ("٠٧٥٠٦٨٠G" is not a UAI).
+    return uai.isascii() and UAI_PATTERN.fullmatch(uai) is not None
 
 
 def uai_has_valid_key(uai: str) -> bool:

@@ -264,7 +264,9 @@ class IdentifierSource(models.TextChoices):
 
 # National identifiers mean the same person in every establishment; the others are
 # only unique within the export of one establishment.
-NATIONAL_SOURCES = frozenset({IdentifierSource.INE, IdentifierSource.AAF, IdentifierSource.EDUCONNECT})
+NATIONAL_SOURCES = frozenset(
+    {IdentifierSource.INE, IdentifierSource.AAF, IdentifierSource.EDUCONNECT}
+)
 
 
 class ExternalId(models.Model):
@@ -340,7 +342,10 @@ class Role(models.Model):
     )
     kind = models.CharField(_("rôle"), max_length=24, choices=RoleKind.choices)
     title = models.CharField(
-        _("fonction"), max_length=100, blank=True, help_text=_("Par exemple « Principale adjointe »")
+        _("fonction"),
+        max_length=100,
+        blank=True,
+        help_text=_("Par exemple « Principale adjointe »"),
     )
     start_date = models.DateField(_("depuis le"), null=True, blank=True)
     end_date = models.DateField(_("jusqu'au"), null=True, blank=True)
@@ -445,4 +450,3 @@ class Guardianship(models.Model):
     @property
     def is_legal(self) -> bool:
         return self.level == ResponsibilityLevel.LEGAL
-

@@ -14,8 +14,11 @@ def require_administrator(actor, establishment: Establishment | None) -> None:
     roles = Role.objects.filter(person_id=actor.person_id).current(timezone.localdate())
     if roles.filter(kind=RoleKind.REGION_ADMIN).exists():
         return
-    if establishment is not None and roles.filter(
-        establishment=establishment, kind__in=[RoleKind.DIRECTION, RoleKind.SECRETARIAT]
-    ).exists():
+    if (
+        establishment is not None
+        and roles.filter(
+            establishment=establishment, kind__in=[RoleKind.DIRECTION, RoleKind.SECRETARIAT]
+        ).exists()
+    ):
         return
     raise PermissionDenied("Seules la direction et le secrétariat administrent l'établissement.")

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from preau.core.models import (
     NATIONAL_SOURCES,
+    STAFF_ROLES,
     Establishment,
     ExternalId,
     Person,
     Role,
     RoleKind,
     SchoolYear,
-    STAFF_ROLES,
 )
 
 
@@ -43,7 +43,9 @@ def person_by_ref(ref: str, *, establishment: Establishment | None) -> Person:
     source = source.strip().lower()
     value = value.strip()
     if not sep or not source or not value:
-        raise UnknownReference(f"« {ref} » n'est pas une référence SOURCE:ID (par exemple edt:1234).")
+        raise UnknownReference(
+            f"« {ref} » n'est pas une référence SOURCE:ID (par exemple edt:1234)."
+        )
     identifiers = ExternalId.objects.filter(source=source, value=value)
     if source in NATIONAL_SOURCES:
         identifiers = identifiers.filter(establishment__isnull=True)
@@ -66,6 +68,6 @@ def school_year_on(establishment: Establishment, day: date) -> SchoolYear | None
 
 
 def establishments_for_staff(person: Person, day: date) -> QuerySet[Establishment]:
-    return Establishment.objects.filter(
-        roles__person=person, roles__kind__in=STAFF_ROLES
-    ).filter(pk__in=Role.objects.current(day).filter(person=person).values("establishment"))
+    return Establishment.objects.filter(roles__person=person, roles__kind__in=STAFF_ROLES).filter(
+        pk__in=Role.objects.current(day).filter(person=person).values("establishment")
+    )

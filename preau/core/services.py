@@ -14,14 +14,13 @@ from django.utils import timezone
 from preau.audit.services import audit_record
 from preau.core import calendar
 from preau.core.domain import ACADEMY_BY_CODE, public_calendar_for_uai, uai_is_well_formed
-from preau.core.permissions import require_administrator
 from preau.core.models import (
+    NATIONAL_SOURCES,
     Establishment,
     ExternalId,
     GradingPeriod,
     Guardianship,
     IdentifierSource,
-    NATIONAL_SOURCES,
     PeriodScheme,
     Person,
     ResponsibilityLevel,
@@ -29,6 +28,7 @@ from preau.core.models import (
     RoleKind,
     SchoolYear,
 )
+from preau.core.permissions import require_administrator
 
 
 @transaction.atomic
@@ -125,14 +125,21 @@ def school_year_create(
     )
     GradingPeriod.objects.bulk_create(
         GradingPeriod(
-            school_year=year, scheme=scheme, number=number, label=label,
-            start_date=period_start, end_date=period_end,
+            school_year=year,
+            scheme=scheme,
+            number=number,
+            label=label,
+            start_date=period_start,
+            end_date=period_end,
         )
         for scheme, periods in bounds.items()
         for number, (label, period_start, period_end) in enumerate(periods, start=1)
     )
     audit_record(
-        actor=actor, action="school_year.create", target=year, establishment=establishment,
+        actor=actor,
+        action="school_year.create",
+        target=year,
+        establishment=establishment,
         after={"label": year.label},
     )
     return year
@@ -176,23 +183,37 @@ def role_grant(
     start_date: date | None = None,
 ) -> Role:
     require_administrator(actor, establishment)
-    role, created = Role.objects.get_or_create(
-        person=person,
-        establishment=establishment,
-        kind=kind,
-        defaults={"title": title, "start_date": start_date},
-    )
-    if not created and role.end_date is not None:
+    role = Role.objects.filter(person=person, establishment=establishment, kind=kind).first()
+    if role is None:
+        # Validated before it is written: a bad role is a ValidationError that names the
+        # fault, not an IntegrityError from the database.
+        role = Role(
+            person=person,
+            establishment=establishment,
+            kind=kind,
+            title=title,
+            start_date=start_date,
+        )
+        role.full_clean()
+        role.save()
+        audit_record(
+            actor=actor,
+            action="role.grant",
+            target=role,
+            establishment=establishment,
+            after={"person": person.pk, "kind": kind},
+        )
+    elif role.end_date is not None:
         before = {"end_date": role.end_date.isoformat()}
         role.end_date = None
         role.save(update_fields=["end_date"])
-        audit_record(actor=actor, action="role.restore", target=role, establishment=establishment,
-                     before=before, after={"end_date": None})
-    elif created:
-        role.full_clean()
         audit_record(
-            actor=actor, action="role.grant", target=role, establishment=establishment,
-            after={"person": person.pk, "kind": kind},
+            actor=actor,
+            action="role.restore",
+            target=role,
+            establishment=establishment,
+            before=before,
+            after={"end_date": None},
         )
     return role
 
@@ -205,8 +226,14 @@ def role_end(*, actor, role: Role, end_date: date) -> Role:
     role.end_date = end_date
     role.full_clean()
     role.save(update_fields=["end_date"])
-    audit_record(actor=actor, action="role.end", target=role, establishment=role.establishment,
-                 before=before, after={"end_date": end_date.isoformat()})
+    audit_record(
+        actor=actor,
+        action="role.end",
+        target=role,
+        establishment=role.establishment,
+        before=before,
+        after={"end_date": end_date.isoformat()},
+    )
     return role
 
 
@@ -239,8 +266,13 @@ def guardianship_set(
         link = Guardianship(guardian=guardian, pupil=pupil, **values)
         link.full_clean()
         link.save()
-        audit_record(actor=actor, action="guardianship.create", target=link,
-                     establishment=establishment, after=values)
+        audit_record(
+            actor=actor,
+            action="guardianship.create",
+            target=link,
+            establishment=establishment,
+            after=values,
+        )
         return link
     before = {field: getattr(link, field) for field in GUARDIANSHIP_FIELDS}
     if before != values:
@@ -248,8 +280,14 @@ def guardianship_set(
             setattr(link, field, value)
         link.full_clean()
         link.save()
-        audit_record(actor=actor, action="guardianship.update", target=link,
-                     establishment=establishment, before=before, after=values)
+        audit_record(
+            actor=actor,
+            action="guardianship.update",
+            target=link,
+            establishment=establishment,
+            before=before,
+            after=values,
+        )
     return link
 
 
@@ -259,7 +297,9 @@ def adult_objection_set(*, actor, pupil: Person, objects: bool) -> int:
     grades and report cards (access.md). Absences stay visible to the guardians."""
     day = timezone.localdate()
     if objects and not pupil.is_adult_on(day):
-        raise ValidationError("Seul un élève majeur peut s'opposer à la communication de ses notes.")
+        raise ValidationError(
+            "Seul un élève majeur peut s'opposer à la communication de ses notes."
+        )
     if actor is not None and not actor.is_superuser and actor.person_id != pupil.pk:
         establishments = Role.objects.filter(person=pupil, kind=RoleKind.PUPIL).values(
             "establishment"
@@ -275,10 +315,18 @@ def adult_objection_set(*, actor, pupil: Person, objects: bool) -> int:
     changed = 0
     for link in links:
         if (link.adult_objection_at is not None) != objects:
-            before = {"adult_objection_at": link.adult_objection_at and link.adult_objection_at.isoformat()}
+            before = {
+                "adult_objection_at": link.adult_objection_at
+                and link.adult_objection_at.isoformat()
+            }
             link.adult_objection_at = value
             link.save(update_fields=["adult_objection_at"])
-            audit_record(actor=actor, action="guardianship.adult_objection", target=link,
-                         before=before, after={"adult_objection_at": value and value.isoformat()})
+            audit_record(
+                actor=actor,
+                action="guardianship.adult_objection",
+                target=link,
+                before=before,
+                after={"adult_objection_at": value and value.isoformat()},
+            )
             changed += 1
     return changed

@@ -5,10 +5,12 @@ from django.shortcuts import render
 
 from preau.core import calendar
 from preau.core.access import refuse
-from preau.core.models import Establishment
+from preau.core.models import Establishment, PeriodScheme
 from preau.core.selectors import school_year_on, today
 from preau.portal.access import staff_page
 from preau.portal.spaces import REGION
+
+SCHEME_ORDER = {scheme: index for index, scheme in enumerate(PeriodScheme.values)}
 
 
 @staff_page(lambda scope: scope.administers)
@@ -28,9 +30,14 @@ def calendar_view(request, *, scope):
         {
             "establishment": establishment,
             "year": year,
-            "periods": list(year.periods.all()) if year else [],
-            "days_off": calendar.days_off(rules, start, end),
-            "public_holidays": calendar.public_holidays(establishment.public_holidays, start, end),
+            "periods": sorted(
+                year.periods.all() if year else [],
+                key=lambda period: (SCHEME_ORDER[period.scheme], period.number),
+            ),
+            "breaks": calendar.breaks(calendar.days_off(rules, start, end)),
+            "public_holidays": sorted(
+                calendar.public_holidays(establishment.public_holidays, start, end).items()
+            ),
             "school_days": len(calendar.school_days(rules, start, end)),
             "national_dates_known": calendar.school_holidays_known(
                 establishment.holiday_zone, start, end

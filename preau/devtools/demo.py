@@ -58,11 +58,21 @@ BATCH = 1000
 
 # Communes around the two establishments, with their postal codes.
 COMMUNES = [
-    ("Metz", "57000"), ("Metz", "57050"), ("Metz", "57070"), ("Montigny-lès-Metz", "57950"),
-    ("Woippy", "57140"), ("Marly", "57155"), ("Saint-Julien-lès-Metz", "57070"),
-    ("Longeville-lès-Metz", "57050"), ("Le Ban-Saint-Martin", "57050"),
-    ("Moulins-lès-Metz", "57160"), ("Scy-Chazelles", "57160"), ("Ars-sur-Moselle", "57130"),
-    ("Maizières-lès-Metz", "57280"), ("Plappeville", "57050"), ("Augny", "57685"),
+    ("Metz", "57000"),
+    ("Metz", "57050"),
+    ("Metz", "57070"),
+    ("Montigny-lès-Metz", "57950"),
+    ("Woippy", "57140"),
+    ("Marly", "57155"),
+    ("Saint-Julien-lès-Metz", "57070"),
+    ("Longeville-lès-Metz", "57050"),
+    ("Le Ban-Saint-Martin", "57050"),
+    ("Moulins-lès-Metz", "57160"),
+    ("Scy-Chazelles", "57160"),
+    ("Ars-sur-Moselle", "57130"),
+    ("Maizières-lès-Metz", "57280"),
+    ("Plappeville", "57050"),
+    ("Augny", "57685"),
 ]
 
 
@@ -102,26 +112,94 @@ SUBJECTS = {
 
 # Weekly hours per division, per level.
 COLLEGE_CURRICULUM = {
-    "6E": {"FRANC": 4.5, "MATHS": 4.5, "HIGEO": 3, "AGL1": 4, "SVT": 1.5, "PH-CH": 1,
-           "TECHN": 1.5, "A-PLA": 1, "EDMUS": 1, "EPS": 4},
-    "5E": {"FRANC": 4.5, "MATHS": 3.5, "HIGEO": 3, "AGL1": 3, "SVT": 1.5, "PH-CH": 1.5,
-           "TECHN": 1.5, "A-PLA": 1, "EDMUS": 1, "EPS": 3},
-    "4E": {"FRANC": 4.5, "MATHS": 3.5, "HIGEO": 3, "AGL1": 3, "SVT": 1.5, "PH-CH": 1.5,
-           "TECHN": 1.5, "A-PLA": 1, "EDMUS": 1, "EPS": 3},
-    "3E": {"FRANC": 4, "MATHS": 3.5, "HIGEO": 3.5, "AGL1": 3, "SVT": 1.5, "PH-CH": 1.5,
-           "TECHN": 1.5, "A-PLA": 1, "EDMUS": 1, "EPS": 3},
+    "6E": {
+        "FRANC": 4.5,
+        "MATHS": 4.5,
+        "HIGEO": 3,
+        "AGL1": 4,
+        "SVT": 1.5,
+        "PH-CH": 1,
+        "TECHN": 1.5,
+        "A-PLA": 1,
+        "EDMUS": 1,
+        "EPS": 4,
+    },
+    "5E": {
+        "FRANC": 4.5,
+        "MATHS": 3.5,
+        "HIGEO": 3,
+        "AGL1": 3,
+        "SVT": 1.5,
+        "PH-CH": 1.5,
+        "TECHN": 1.5,
+        "A-PLA": 1,
+        "EDMUS": 1,
+        "EPS": 3,
+    },
+    "4E": {
+        "FRANC": 4.5,
+        "MATHS": 3.5,
+        "HIGEO": 3,
+        "AGL1": 3,
+        "SVT": 1.5,
+        "PH-CH": 1.5,
+        "TECHN": 1.5,
+        "A-PLA": 1,
+        "EDMUS": 1,
+        "EPS": 3,
+    },
+    "3E": {
+        "FRANC": 4,
+        "MATHS": 3.5,
+        "HIGEO": 3.5,
+        "AGL1": 3,
+        "SVT": 1.5,
+        "PH-CH": 1.5,
+        "TECHN": 1.5,
+        "A-PLA": 1,
+        "EDMUS": 1,
+        "EPS": 3,
+    },
 }
 LYCEE_CURRICULUM = {
-    "2NDE": {"FRANC": 4, "MATHS": 4, "HIGEO": 3, "AGL1": 3, "SES": 1.5, "SVT": 1.5,
-             "PH-CH": 3, "EPS": 2, "SNTEC": 1.5},
+    "2NDE": {
+        "FRANC": 4,
+        "MATHS": 4,
+        "HIGEO": 3,
+        "AGL1": 3,
+        "SES": 1.5,
+        "SVT": 1.5,
+        "PH-CH": 3,
+        "EPS": 2,
+        "SNTEC": 1.5,
+    },
     "1RE": {"FRANC": 4, "HIGEO": 3, "AGL1": 2.5, "G-SCI": 2, "EPS": 2},
     "TLE": {"PHILO": 4, "HIGEO": 3, "AGL1": 2, "G-SCI": 2, "EPS": 2},
 }
 SPECIALITIES = ["MATHS", "PH-CH", "SVT", "SES", "HGGSP", "HLPHI", "NSINF"]
 # Divisions a teacher of the subject usually takes in charge.
-LOAD = {"FRANC": 4, "MATHS": 4, "HIGEO": 5, "AGL1": 6, "ALL2": 6, "ESP2": 6, "SVT": 9,
-        "PH-CH": 7, "TECHN": 10, "A-PLA": 18, "EDMUS": 18, "EPS": 6, "LCALA": 6, "PHILO": 5,
-        "SES": 9, "SNTEC": 9, "G-SCI": 9, "NSINF": 6, "HGGSP": 6, "HLPHI": 6}
+LOAD = {
+    "FRANC": 4,
+    "MATHS": 4,
+    "HIGEO": 5,
+    "AGL1": 6,
+    "ALL2": 6,
+    "ESP2": 6,
+    "SVT": 9,
+    "PH-CH": 7,
+    "TECHN": 10,
+    "A-PLA": 18,
+    "EDMUS": 18,
+    "EPS": 6,
+    "LCALA": 6,
+    "PHILO": 5,
+    "SES": 9,
+    "SNTEC": 9,
+    "G-SCI": 9,
+    "NSINF": 6,
+    "HGGSP": 6,
+    "HLPHI": 6,
+}
 
 
 @dataclass(frozen=True)
@@ -245,8 +323,16 @@ class DemoBuilder:
         # Numbers reserved by the ARCEP for works of fiction: they reach nobody.
         return f"{prefix} {self.rng.randint(0, 99):02d} {self.rng.randint(0, 99):02d}"
 
-    def _person(self, *, first: str, last: str, civility: str, birth: date | None,
-                adult_contact: bool, address: dict | None = None) -> Person:
+    def _person(
+        self,
+        *,
+        first: str,
+        last: str,
+        civility: str,
+        birth: date | None,
+        adult_contact: bool,
+        address: dict | None = None,
+    ) -> Person:
         person = Person(
             civility=civility,
             first_name=first,
@@ -254,20 +340,31 @@ class DemoBuilder:
             birth_date=birth,
         )
         if adult_contact:
-            person.email = f"{ascii_slug(first)}.{ascii_slug(last)}{self.rng.randint(1, 99)}@example.org"
+            person.email = (
+                f"{ascii_slug(first)}.{ascii_slug(last)}{self.rng.randint(1, 99)}@example.org"
+            )
             person.mobile_phone = self._phone("06 39 98")
             for key, value in (address or self._address()).items():
                 setattr(person, key, value)
         return person
 
-    def _random_adult(self, *, female: bool, last: str | None = None,
-                      address: dict | None = None) -> Person:
+    def _random_adult(
+        self, *, female: bool, last: str | None = None, address: dict | None = None
+    ) -> Person:
         first = self.fake.first_name_female() if female else self.fake.first_name_male()
-        birth = date(self.start.year - self.rng.randint(32, 55), self.rng.randint(1, 12),
-                     self.rng.randint(1, 28))
-        return self._person(first=first, last=last or self.fake.last_name(),
-                            civility="MME" if female else "M", birth=birth,
-                            adult_contact=True, address=address)
+        birth = date(
+            self.start.year - self.rng.randint(32, 55),
+            self.rng.randint(1, 12),
+            self.rng.randint(1, 28),
+        )
+        return self._person(
+            first=first,
+            last=last or self.fake.last_name(),
+            civility="MME" if female else "M",
+            birth=birth,
+            adult_contact=True,
+            address=address,
+        )
 
     def _login_for(self, person: Person) -> str:
         base = f"{ascii_slug(person.first_name)}.{ascii_slug(person.last_name)}"
@@ -278,8 +375,9 @@ class DemoBuilder:
         self.logins.add(login)
         return login
 
-    def _account(self, person: Person | None, *, login: str | None = None,
-                 activated: bool = True, **fields) -> Account:
+    def _account(
+        self, person: Person | None, *, login: str | None = None, activated: bool = True, **fields
+    ) -> Account:
         if login is None:
             login = self._login_for(person)
         else:
@@ -299,12 +397,20 @@ class DemoBuilder:
 
     # Establishments ----------------------------------------------------------------
 
-    def _establishment(self, *, uai: str, name: str, kind: str, address: str,
-                       postal_code: str) -> tuple[Establishment, SchoolYear]:
+    def _establishment(
+        self, *, uai: str, name: str, kind: str, address: str, postal_code: str
+    ) -> tuple[Establishment, SchoolYear]:
         establishment = establishment_create(
-            actor=None, uai=uai, name=name, kind=kind, academy="nancy-metz",
-            city="Metz", address=address, postal_code=postal_code,
-            email=f"ce.{uai.lower()}@example.org", phone=self._phone("03 53 01"),
+            actor=None,
+            uai=uai,
+            name=name,
+            kind=kind,
+            academy="nancy-metz",
+            city="Metz",
+            address=address,
+            postal_code=postal_code,
+            email=f"ce.{uai.lower()}@example.org",
+            phone=self._phone("03 53 01"),
         )
         year = school_year_create(
             actor=None, establishment=establishment, start_date=self.start, end_date=self.end
@@ -315,7 +421,9 @@ class DemoBuilder:
     def _subjects(self, establishment: Establishment, codes) -> dict[str, Subject]:
         subjects = Subject.objects.bulk_create(
             Subject(
-                establishment=establishment, code=code, label=SUBJECTS[code].label,
+                establishment=establishment,
+                code=code,
+                label=SUBJECTS[code].label,
                 national_code=SUBJECTS[code].national_code,
                 short_label=SUBJECTS[code].short_label,
             )
@@ -328,19 +436,28 @@ class DemoBuilder:
         people = []
         for login, first, last, civility, kind, title in specs:
             person = self._person(
-                first=first or (self.fake.first_name_female() if civility == "MME"
-                                else self.fake.first_name_male()),
-                last=last or self.fake.last_name(), civility=civility,
-                birth=date(self.start.year - self.rng.randint(26, 60), self.rng.randint(1, 12),
-                           self.rng.randint(1, 28)),
+                first=first
+                or (
+                    self.fake.first_name_female()
+                    if civility == "MME"
+                    else self.fake.first_name_male()
+                ),
+                last=last or self.fake.last_name(),
+                civility=civility,
+                birth=date(
+                    self.start.year - self.rng.randint(26, 60),
+                    self.rng.randint(1, 12),
+                    self.rng.randint(1, 28),
+                ),
                 adult_contact=True,
             )
-            person.email = f"{ascii_slug(person.first_name)}.{ascii_slug(person.last_name)}@ac-nancy-metz.example.org"
+            person.email = academic_email(person)
             people.append((login, person, kind, title))
         self._save_people([person for _, person, _, _ in people])
         for login, person, kind, title in people:
-            self.roles.append(Role(person=person, establishment=establishment, kind=kind,
-                                   title=title))
+            self.roles.append(
+                Role(person=person, establishment=establishment, kind=kind, title=title)
+            )
             self._account(person, login=login)
         self.summary.staff += len(people)
         return [person for _, person, _, _ in people]
@@ -349,15 +466,21 @@ class DemoBuilder:
         teachers = []
         for _ in range(count):
             female = self.rng.random() < 0.6
-            teachers.append(self._person(
-                first=self.fake.first_name_female() if female else self.fake.first_name_male(),
-                last=self.fake.last_name(), civility="MME" if female else "M",
-                birth=date(self.start.year - self.rng.randint(24, 62), self.rng.randint(1, 12),
-                           self.rng.randint(1, 28)),
-                adult_contact=True,
-            ))
+            teachers.append(
+                self._person(
+                    first=self.fake.first_name_female() if female else self.fake.first_name_male(),
+                    last=self.fake.last_name(),
+                    civility="MME" if female else "M",
+                    birth=date(
+                        self.start.year - self.rng.randint(24, 62),
+                        self.rng.randint(1, 12),
+                        self.rng.randint(1, 28),
+                    ),
+                    adult_contact=True,
+                )
+            )
         for person in teachers:
-            person.email = f"{ascii_slug(person.first_name)}.{ascii_slug(person.last_name)}@ac-nancy-metz.example.org"
+            person.email = academic_email(person)
         self._save_people(teachers)
         for person in teachers:
             self._teacher_role(person, establishment)
@@ -366,27 +489,42 @@ class DemoBuilder:
         return teachers
 
     def _teacher_role(self, person: Person, establishment: Establishment) -> None:
-        self.roles.append(Role(person=person, establishment=establishment,
-                               kind=RoleKind.TEACHER))
+        self.roles.append(Role(person=person, establishment=establishment, kind=RoleKind.TEACHER))
         self.siecle_counter += 1
-        self.external_ids.append(ExternalId(person=person, source="sts",
-                                            value=str(20000 + self.siecle_counter),
-                                            establishment=establishment))
+        self.external_ids.append(
+            ExternalId(
+                person=person,
+                source="sts",
+                value=str(20000 + self.siecle_counter),
+                establishment=establishment,
+            )
+        )
 
     # Divisions and groups ----------------------------------------------------------
 
-    def _divisions(self, year: SchoolYear, names_by_level: dict[str, list[str]],
-                   scheme_by_level: dict[str, str]) -> dict[str, Division]:
+    def _divisions(
+        self,
+        year: SchoolYear,
+        names_by_level: dict[str, list[str]],
+        scheme_by_level: dict[str, str],
+    ) -> dict[str, Division]:
         divisions = Division.objects.bulk_create(
-            Division(establishment=year.establishment, school_year=year, name=name,
-                     level=level, period_scheme=scheme_by_level[level])
+            Division(
+                establishment=year.establishment,
+                school_year=year,
+                name=name,
+                level=level,
+                period_scheme=scheme_by_level[level],
+            )
             for level, names in names_by_level.items()
             for name in names
         )
         self.summary.divisions += len(divisions)
         return {division.name: division for division in divisions}
 
-    def _parts(self, divisions: list[Division], names: list[str]) -> dict[tuple[str, str], ClassPart]:
+    def _parts(
+        self, divisions: list[Division], names: list[str]
+    ) -> dict[tuple[str, str], ClassPart]:
         parts = ClassPart.objects.bulk_create(
             ClassPart(division=division, name=name) for division in divisions for name in names
         )
@@ -403,8 +541,9 @@ class DemoBuilder:
 
     # Pupils ------------------------------------------------------------------------
 
-    def _pupils(self, divisions: dict[str, Division],
-                size: dict[str, int]) -> dict[str, list[Person]]:
+    def _pupils(
+        self, divisions: dict[str, Division], size: dict[str, int]
+    ) -> dict[str, list[Person]]:
         by_division: dict[str, list[Person]] = {}
         people: list[Person] = []
         for name, division in divisions.items():
@@ -420,11 +559,17 @@ class DemoBuilder:
                     age += 2
                 birth_year = self.start.year - age
                 birth = date(birth_year, self.rng.randint(1, 12), self.rng.randint(1, 28))
-                members.append(self._person(
-                    first=self.fake.first_name_female() if female else self.fake.first_name_male(),
-                    last="", civility="MME" if female else "M", birth=birth,
-                    adult_contact=False,
-                ))
+                members.append(
+                    self._person(
+                        first=self.fake.first_name_female()
+                        if female
+                        else self.fake.first_name_male(),
+                        last="",
+                        civility="MME" if female else "M",
+                        birth=birth,
+                        adult_contact=False,
+                    )
+                )
             by_division[name] = members
             people.extend(members)
         return by_division
@@ -451,37 +596,44 @@ class DemoBuilder:
         father_name = self.fake.last_name()
         if roll < 0.68:  # parents living together
             home = self._address()
-            mother = self._random_adult(female=True, last=father_name
-                                        if self.rng.random() < 0.6 else None, address=home)
+            mother = self._random_adult(
+                female=True, last=father_name if self.rng.random() < 0.6 else None, address=home
+            )
             father = self._random_adult(female=False, last=father_name, address=home)
             family.guardians = [mother, father]
-            family.links = [(0, 1, Relationship.MOTHER, True, True),
-                            (1, 1, Relationship.FATHER, True, True)]
+            family.links = [
+                (0, 1, Relationship.MOTHER, True, True),
+                (1, 1, Relationship.FATHER, True, True),
+            ]
             family.surname = father_name
         elif roll < 0.82:  # separated: two homes, two accounts, the same information
             mother = self._random_adult(female=True)
             father = self._random_adult(female=False, last=father_name)
             family.guardians = [mother, father]
-            family.links = [(0, 1, Relationship.MOTHER, True, True),
-                            (1, 1, Relationship.FATHER, True, True)]
+            family.links = [
+                (0, 1, Relationship.MOTHER, True, True),
+                (1, 1, Relationship.FATHER, True, True),
+            ]
             family.surname = self.rng.choice([father_name, f"{father_name}-{mother.last_name}"])
         elif roll < 0.95:  # one parent
             female = self.rng.random() < 0.8
             parent = self._random_adult(female=female)
             family.guardians = [parent]
-            family.links = [(0, 1, Relationship.MOTHER if female else Relationship.FATHER,
-                             True, True)]
+            family.links = [
+                (0, 1, Relationship.MOTHER if female else Relationship.FATHER, True, True)
+            ]
             family.surname = parent.last_name
         elif roll < 0.98:  # a parent and a grandparent in charge of the pupil
             parent = self._random_adult(female=True)
-            grandparent = self._random_adult(female=self.rng.random() < 0.5,
-                                             last=parent.last_name)
+            grandparent = self._random_adult(female=self.rng.random() < 0.5, last=parent.last_name)
             grandparent.birth_date = grandparent.birth_date.replace(
-                year=grandparent.birth_date.year - 25)
+                year=grandparent.birth_date.year - 25
+            )
             family.guardians = [parent, grandparent]
-            family.links = [(0, 1, Relationship.MOTHER, True, True),
-                            (1, ResponsibilityLevel.IN_CHARGE, Relationship.ASCENDANT, False,
-                             False)]
+            family.links = [
+                (0, 1, Relationship.MOTHER, True, True),
+                (1, ResponsibilityLevel.IN_CHARGE, Relationship.ASCENDANT, False, False),
+            ]
             family.surname = parent.last_name
         else:  # a tutor
             tutor = self._random_adult(female=self.rng.random() < 0.5)
@@ -496,12 +648,18 @@ class DemoBuilder:
     def build(self) -> DemoSummary:
         started = time.monotonic()
         college, college_year = self._establishment(
-            uai=COLLEGE_UAI, name="Collège des Tilleuls", kind=EstablishmentKind.COLLEGE,
-            address="12 rue des Tilleuls", postal_code="57070",
+            uai=COLLEGE_UAI,
+            name="Collège des Tilleuls",
+            kind=EstablishmentKind.COLLEGE,
+            address="12 rue des Tilleuls",
+            postal_code="57070",
         )
         lycee, lycee_year = self._establishment(
-            uai=LYCEE_UAI, name="Lycée de la Seille", kind=EstablishmentKind.LYCEE,
-            address="3 quai de la Seille", postal_code="57000",
+            uai=LYCEE_UAI,
+            name="Lycée de la Seille",
+            kind=EstablishmentKind.LYCEE,
+            address="3 quai de la Seille",
+            postal_code="57000",
         )
         self._closures(college, lycee)
         college_data = self._college(college, college_year)
@@ -526,14 +684,18 @@ class DemoBuilder:
         show: one changes division after the Toussaint holidays, one leaves before them,
         one arrives two weeks after them."""
         toussaint = [
-            day for day, name in calendar.school_holidays(
-                "B", self.start, self.start + timedelta(days=90)).items()
+            day
+            for day, name in calendar.school_holidays(
+                "B", self.start, self.start + timedelta(days=90)
+            ).items()
             if "Toussaint" in name
         ]
         back = (max(toussaint) if toussaint else date(self.start.year, 11, 1)) + timedelta(days=1)
         while back.weekday() >= 5:
             back += timedelta(days=1)
-        last_before = (min(toussaint) if toussaint else date(self.start.year, 10, 17)) - timedelta(days=1)
+        last_before = (min(toussaint) if toussaint else date(self.start.year, 10, 17)) - timedelta(
+            days=1
+        )
         while last_before.weekday() >= 5:
             last_before -= timedelta(days=1)
         self.changes = {
@@ -557,48 +719,85 @@ class DemoBuilder:
         pedagogical_day = date(self.end.year, 3, 12)
         while pedagogical_day.weekday() != 2:  # a Wednesday in March
             pedagogical_day += timedelta(days=1)
-        Closure.objects.bulk_create([
-            Closure(establishment=college, start_date=pedagogical_day, end_date=pedagogical_day,
-                    label="Journée de formation des équipes (élèves libérés)"),
-            Closure(establishment=lycee, start_date=date(self.end.year, 6, 15),
+        Closure.objects.bulk_create(
+            [
+                Closure(
+                    establishment=college,
+                    start_date=pedagogical_day,
+                    end_date=pedagogical_day,
+                    label="Journée de formation des équipes (élèves libérés)",
+                ),
+                Closure(
+                    establishment=lycee,
+                    start_date=date(self.end.year, 6, 15),
                     end_date=date(self.end.year, 6, 16),
-                    label="Épreuves écrites du baccalauréat (cours suspendus)"),
-        ])
+                    label="Épreuves écrites du baccalauréat (cours suspendus)",
+                ),
+            ]
+        )
 
     def _college(self, college: Establishment, year: SchoolYear) -> dict:
         letters = "ABCDEF"[: self.shape.college_divisions_per_level]
-        names = {level: [f"{level[0]}{letter}" for letter in letters] for level in COLLEGE_CURRICULUM}
+        names = {
+            level: [f"{level[0]}{letter}" for letter in letters] for level in COLLEGE_CURRICULUM
+        }
         divisions = self._divisions(year, names, dict.fromkeys(names, "trimesters"))
         self.college_divisions = divisions
         subjects = self._subjects(college, [*COLLEGE_CURRICULUM["4E"], "ALL2", "ESP2", "LCALA"])
-        parts = self._parts(list(divisions.values()), ["Groupe 1", "Groupe 2", "Allemand", "Espagnol"])
+        parts = self._parts(
+            list(divisions.values()), ["Groupe 1", "Groupe 2", "Allemand", "Espagnol"]
+        )
         by_division = self._pupils(divisions, self.shape.pupils_per_division)
         pupils = [pupil for members in by_division.values() for pupil in members]
         # Surnames come with the family; save once families are known (see _save_families).
-        placement = {id(pupil): (college, divisions[name]) for name, members in by_division.items()
-                     for pupil in members}
+        placement = {
+            id(pupil): (college, divisions[name])
+            for name, members in by_division.items()
+            for pupil in members
+        }
         direction_specs = [
             ("direction", "Laurent", "Weber", "M", RoleKind.DIRECTION, "Principal"),
             (None, "Céline", "Marchal", "MME", RoleKind.DIRECTION, "Principale adjointe"),
             ("cpe", "Isabelle", "Klein", "MME", RoleKind.CPE, "CPE"),
-            ("secretariat", "Martine", "Hoffmann", "MME", RoleKind.SECRETARIAT,
-             "Secrétaire de direction"),
+            (
+                "secretariat",
+                "Martine",
+                "Hoffmann",
+                "MME",
+                RoleKind.SECRETARIAT,
+                "Secrétaire de direction",
+            ),
             (None, None, None, "MME", RoleKind.SECRETARIAT, "Secrétariat de scolarité"),
             ("aed", "Yanis", "Benali", "M", RoleKind.EDUCATION_ASSISTANT, "AED"),
-            *[(None, None, None, self.rng.choice(["M", "MME"]), RoleKind.EDUCATION_ASSISTANT, "AED")
-              for _ in range(1 if self.small else 3)],
+            *[
+                (
+                    None,
+                    None,
+                    None,
+                    self.rng.choice(["M", "MME"]),
+                    RoleKind.EDUCATION_ASSISTANT,
+                    "AED",
+                )
+                for _ in range(1 if self.small else 3)
+            ],
         ]
         self._staff(college, direction_specs)
         return {
-            "divisions": divisions, "subjects": subjects, "parts": parts,
-            "by_division": by_division, "pupils": pupils, "placement": placement,
+            "divisions": divisions,
+            "subjects": subjects,
+            "parts": parts,
+            "by_division": by_division,
+            "pupils": pupils,
+            "placement": placement,
             "year": year,
         }
 
     def _lycee(self, lycee: Establishment, year: SchoolYear) -> dict:
         labels = {"2NDE": "2nde", "1RE": "1re", "TLE": "Tle"}
-        names = {level: [f"{labels[level]} {n}" for n in range(1, count + 1)]
-                 for level, count in self.shape.lycee_divisions.items()}
+        names = {
+            level: [f"{labels[level]} {n}" for n in range(1, count + 1)]
+            for level, count in self.shape.lycee_divisions.items()
+        }
         schemes = {"2NDE": "trimesters", "1RE": "semesters", "TLE": "semesters"}
         divisions = self._divisions(year, names, schemes)
         codes = {code for curriculum in LYCEE_CURRICULUM.values() for code in curriculum}
@@ -606,29 +805,50 @@ class DemoBuilder:
         parts = self._parts(list(divisions.values()), ["Allemand", "Espagnol"])
         by_division = self._pupils(divisions, self.shape.pupils_per_division)
         pupils = [pupil for members in by_division.values() for pupil in members]
-        placement = {id(pupil): (lycee, divisions[name]) for name, members in by_division.items()
-                     for pupil in members}
+        placement = {
+            id(pupil): (lycee, divisions[name])
+            for name, members in by_division.items()
+            for pupil in members
+        }
         specs = [
             ("proviseur", "Catherine", "Muller", "MME", RoleKind.DIRECTION, "Proviseure"),
             (None, None, None, "M", RoleKind.DIRECTION, "Proviseur adjoint"),
             (None, None, None, "MME", RoleKind.CPE, "CPE"),
             (None, None, None, "M", RoleKind.CPE, "CPE"),
             (None, None, None, "MME", RoleKind.SECRETARIAT, "Secrétaire de direction"),
-            *[(None, None, None, self.rng.choice(["M", "MME"]), RoleKind.EDUCATION_ASSISTANT, "AED")
-              for _ in range(1 if self.small else 6)],
+            *[
+                (
+                    None,
+                    None,
+                    None,
+                    self.rng.choice(["M", "MME"]),
+                    RoleKind.EDUCATION_ASSISTANT,
+                    "AED",
+                )
+                for _ in range(1 if self.small else 6)
+            ],
         ]
         self._staff(lycee, specs)
         return {
-            "divisions": divisions, "subjects": subjects, "parts": parts,
-            "by_division": by_division, "pupils": pupils, "placement": placement,
+            "divisions": divisions,
+            "subjects": subjects,
+            "parts": parts,
+            "by_division": by_division,
+            "pupils": pupils,
+            "placement": placement,
             "year": year,
         }
 
     def _demo_people(self, college, college_year, c, lycee, lycee_year, ly) -> None:
         """The named demo people, put in the places interfaces.md gives them."""
-        prof = self._person(first="Nathalie", last="Schmitt", civility="MME",
-                            birth=date(self.start.year - 44, 5, 17), adult_contact=True)
-        prof.email = "nathalie.schmitt@ac-nancy-metz.example.org"
+        prof = self._person(
+            first="Nathalie",
+            last="Schmitt",
+            civility="MME",
+            birth=date(self.start.year - 44, 5, 17),
+            adult_contact=True,
+        )
+        prof.email = academic_email(prof)
         self._save_people([prof])
         self._teacher_role(prof, college)
         self._teacher_role(prof, lycee)
@@ -652,22 +872,54 @@ class DemoBuilder:
         sophie = self._random_adult(female=True, last="Lambert", address=home)
         sophie.first_name = "Sophie"
         julien = self._random_adult(
-            female=False, last="Roche",
-            address={"address_line1": "21 avenue de Nancy", "postal_code": "57950",
-                     "city": "Montigny-lès-Metz"},
+            female=False,
+            last="Roche",
+            address={
+                "address_line1": "21 avenue de Nancy",
+                "postal_code": "57950",
+                "city": "Montigny-lès-Metz",
+            },
         )
         julien.first_name = "Julien"
-        marc = self._random_adult(female=False, last="Lambert",
-                                  address={"address_line1": "5 rue du Pont-des-Morts",
-                                           "postal_code": "57000", "city": "Metz"})
+        marc = self._random_adult(
+            female=False,
+            last="Lambert",
+            address={
+                "address_line1": "5 rue du Pont-des-Morts",
+                "postal_code": "57000",
+                "city": "Metz",
+            },
+        )
         marc.first_name = "Marc"
+        for adult in (sophie, julien, marc):
+            adult.email = (
+                f"{ascii_slug(adult.first_name)}.{ascii_slug(adult.last_name)}@example.org"
+            )
         self.special_families = [
-            (Family(guardians=[sophie, julien], surname="Roche",
-                    links=[(0, 1, Relationship.MOTHER, True, True),
-                           (1, 1, Relationship.FATHER, True, True)]), [emma], ["parent", "parent2"]),
-            (Family(guardians=[sophie, marc], surname="Lambert",
-                    links=[(0, 1, Relationship.MOTHER, True, True),
-                           (1, 1, Relationship.FATHER, True, True)]), [lucas], ["parent", None]),
+            (
+                Family(
+                    guardians=[sophie, julien],
+                    surname="Roche",
+                    links=[
+                        (0, 1, Relationship.MOTHER, True, True),
+                        (1, 1, Relationship.FATHER, True, True),
+                    ],
+                ),
+                [emma],
+                ["parent", "parent2"],
+            ),
+            (
+                Family(
+                    guardians=[sophie, marc],
+                    surname="Lambert",
+                    links=[
+                        (0, 1, Relationship.MOTHER, True, True),
+                        (1, 1, Relationship.FATHER, True, True),
+                    ],
+                ),
+                [lucas],
+                ["parent", None],
+            ),
         ]
         self.special_logins = {id(emma): "eleve", id(lucas): "lyceen", id(theo): "majeur"}
         self.theo = theo
@@ -679,21 +931,39 @@ class DemoBuilder:
         services: list[tuple[TeachingService, list[Person]]] = []
         head_teacher: dict[str, Person] = {}
         for code in COLLEGE_CURRICULUM["4E"]:
-            targets = [d for d in divisions.values()]
+            targets = list(divisions.values())
             if code == "MATHS":
                 mine = [divisions[name] for name in ("4A", "4B", "3A", "3B")]
                 targets = [d for d in targets if d not in mine]
                 for division in mine:
-                    services.append((self._service(year, subjects[code], division=division,
-                                                   hours=COLLEGE_CURRICULUM[division.level][code]),
-                                     [prof]))
+                    services.append(
+                        (
+                            self._service(
+                                year,
+                                subjects[code],
+                                division=division,
+                                hours=COLLEGE_CURRICULUM[division.level][code],
+                            ),
+                            [prof],
+                        )
+                    )
                 head_teacher["3A"] = prof
-            teachers = self._teachers(year.establishment, max(1, math.ceil(len(targets) / LOAD[code])))
+            teachers = self._teachers(
+                year.establishment, max(1, math.ceil(len(targets) / LOAD[code]))
+            )
             for index, division in enumerate(targets):
                 teacher = teachers[min(index // LOAD[code], len(teachers) - 1)]
-                services.append((self._service(year, subjects[code], division=division,
-                                               hours=COLLEGE_CURRICULUM[division.level][code]),
-                                 [teacher]))
+                services.append(
+                    (
+                        self._service(
+                            year,
+                            subjects[code],
+                            division=division,
+                            hours=COLLEGE_CURRICULUM[division.level][code],
+                        ),
+                        [teacher],
+                    )
+                )
                 if code in ("FRANC", "HIGEO", "AGL1", "SVT") and division.name not in head_teacher:
                     head_teacher[division.name] = teacher
         # LV2 from 5e: groups built from the "Allemand"/"Espagnol" parts of up to three
@@ -702,22 +972,25 @@ class DemoBuilder:
             level_divisions = [d for d in divisions.values() if d.level == level]
             for code, part_name in (("ALL2", "Allemand"), ("ESP2", "Espagnol")):
                 for n, start in enumerate(range(0, len(level_divisions), 3), start=1):
-                    chunk = level_divisions[start:start + 3]
+                    chunk = level_divisions[start : start + 3]
                     group = self._group(
-                        year, f"{level[0]}e {part_name} {n}",
+                        year,
+                        f"{level[0]}e {part_name} {n}",
                         parts=[parts[(d.name, part_name)] for d in chunk],
                     )
                     teacher = self._teachers(year.establishment, 1)[0]
-                    services.append((self._service(year, subjects[code], group=group, hours=2.5),
-                                     [teacher]))
+                    services.append(
+                        (self._service(year, subjects[code], group=group, hours=2.5), [teacher])
+                    )
         # Latin: an option chosen pupil by pupil, across the divisions of a level.
         latin_teacher = self._teachers(year.establishment, 1)[0]
         c["latin_groups"] = {}
         for level in ("5E", "4E", "3E"):
             group = self._group(year, f"Latin {level[0]}e")
             c["latin_groups"][level] = group
-            services.append((self._service(year, subjects["LCALA"], group=group, hours=2),
-                             [latin_teacher]))
+            services.append(
+                (self._service(year, subjects["LCALA"], group=group, hours=2), [latin_teacher])
+            )
         # Technologie in 3e is co-taught in one division (two teachers, one service).
         co_teacher = self._teachers(year.establishment, 1)[0]
         for service, teachers in services:
@@ -739,16 +1012,21 @@ class DemoBuilder:
                 if code == "MATHS" and level == "2NDE":
                     mine = divisions["2nde 2"]
                     targets.remove(mine)
-                    services.append((self._service(year, subjects[code], division=mine,
-                                                   hours=hours), [prof]))
+                    services.append(
+                        (self._service(year, subjects[code], division=mine, hours=hours), [prof])
+                    )
                 pool = teachers_by_subject.setdefault(code, [])
                 for index, division in enumerate(targets):
                     slot = index // LOAD[code]
                     while len(pool) <= slot:
                         pool.extend(self._teachers(year.establishment, 1))
                     teacher = pool[slot]
-                    services.append((self._service(year, subjects[code], division=division,
-                                                   hours=hours), [teacher]))
+                    services.append(
+                        (
+                            self._service(year, subjects[code], division=division, hours=hours),
+                            [teacher],
+                        )
+                    )
                     if code in ("FRANC", "PHILO", "HIGEO") and division.name not in head_teacher:
                         head_teacher[division.name] = teacher
         # SNT in 2nde 1 is co-taught.
@@ -761,62 +1039,87 @@ class DemoBuilder:
             level_divisions = [d for d in divisions.values() if d.level == level]
             for code, part_name in (("ALL2", "Allemand"), ("ESP2", "Espagnol")):
                 for n, start in enumerate(range(0, len(level_divisions), 4), start=1):
-                    chunk = level_divisions[start:start + 4]
-                    group = self._group(year, f"{labels_of(level)} LVB {part_name} {n}",
-                                        parts=[parts[(d.name, part_name)] for d in chunk])
+                    chunk = level_divisions[start : start + 4]
+                    group = self._group(
+                        year,
+                        f"{labels_of(level)} LVB {part_name} {n}",
+                        parts=[parts[(d.name, part_name)] for d in chunk],
+                    )
                     teacher = self._teachers(year.establishment, 1)[0]
-                    services.append((self._service(year, subjects[code], group=group,
-                                                   hours=2.5), [teacher]))
+                    services.append(
+                        (self._service(year, subjects[code], group=group, hours=2.5), [teacher])
+                    )
         # Spécialités: groups of pupils chosen one by one, across every division of the
         # level (three in 1re, two in Terminale).
         ly["speciality_groups"] = {}
         for level, hours in (("1RE", 4), ("TLE", 6)):
-            pupils_count = sum(len(ly["by_division"][d.name]) for d in divisions.values()
-                               if d.level == level)
+            pupils_count = sum(
+                len(ly["by_division"][d.name]) for d in divisions.values() if d.level == level
+            )
             for code in SPECIALITIES:
                 share = 0.45 if code in ("MATHS", "PH-CH", "SVT", "SES") else 0.25
                 if level == "TLE":
                     share *= 0.7
                 count = max(1, math.ceil(pupils_count * share / 30))
-                groups = [self._group(year, f"{labels_of(level)} spé {SUBJECTS[code].short_label} {n}")
-                          for n in range(1, count + 1)]
+                groups = [
+                    self._group(year, f"{labels_of(level)} spé {SUBJECTS[code].short_label} {n}")
+                    for n in range(1, count + 1)
+                ]
                 ly["speciality_groups"][(level, code)] = groups
                 pool = teachers_by_subject.setdefault(code, [])
                 for index, group in enumerate(groups):
                     if index >= len(pool):
                         pool.extend(self._teachers(year.establishment, 1))
-                    services.append((self._service(year, subjects[code], group=group,
-                                                   hours=hours), [pool[index]]))
+                    services.append(
+                        (
+                            self._service(year, subjects[code], group=group, hours=hours),
+                            [pool[index]],
+                        )
+                    )
         self._save_services(services)
         self._head_teachers(divisions, head_teacher)
 
-    def _service(self, year: SchoolYear, subject: Subject, *, division=None, group=None,
-                 hours) -> TeachingService:
-        return TeachingService(establishment=year.establishment, school_year=year,
-                               subject=subject, division=division, group=group,
-                               weekly_hours=Decimal(str(hours)))
+    def _service(
+        self, year: SchoolYear, subject: Subject, *, division=None, group=None, hours
+    ) -> TeachingService:
+        return TeachingService(
+            establishment=year.establishment,
+            school_year=year,
+            subject=subject,
+            division=division,
+            group=group,
+            weekly_hours=Decimal(str(hours)),
+        )
 
     def _save_services(self, services: list[tuple[TeachingService, list[Person]]]) -> None:
         TeachingService.objects.bulk_create([service for service, _ in services], batch_size=BATCH)
         through = TeachingService.teachers.through
         through.objects.bulk_create(
-            [through(teachingservice_id=service.pk, person_id=teacher.pk)
-             for service, teachers in services for teacher in teachers],
+            [
+                through(teachingservice_id=service.pk, person_id=teacher.pk)
+                for service, teachers in services
+                for teacher in teachers
+            ],
             batch_size=BATCH,
         )
 
     def _head_teachers(self, divisions: dict[str, Division], chosen: dict[str, Person]) -> None:
         through = Division.head_teachers.through
         through.objects.bulk_create(
-            [through(division_id=divisions[name].pk, person_id=person.pk)
-             for name, person in chosen.items() if name in divisions]
+            [
+                through(division_id=divisions[name].pk, person_id=person.pk)
+                for name, person in chosen.items()
+                if name in divisions
+            ]
         )
 
     def _save_families(self, pupils: list[Person], placement: dict) -> None:
         special = {id(child) for _, children, _ in self.special_families for child in children}
         ordinary = [pupil for pupil in pupils if id(pupil) not in special]
-        families = [(family, children, [None] * len(family.guardians))
-                    for family, children in self._families(ordinary)]
+        families = [
+            (family, children, [None] * len(family.guardians))
+            for family, children in self._families(ordinary)
+        ]
         families = self.special_families + families
         for family, children, _ in families:
             for child in children:
@@ -835,47 +1138,82 @@ class DemoBuilder:
         links: list[Guardianship] = []
         accounts_done: set[int] = set()
         for family, children, logins in families:
-            for (index, level, relationship, authority, mail) in family.links:
+            for index, level, relationship, authority, mail in family.links:
                 guardian = family.guardians[index]
                 for child in children:
-                    links.append(Guardianship(guardian=guardian, pupil=child, level=level,
-                                              relationship=relationship,
-                                              parental_authority=authority, receives_mail=mail))
+                    links.append(
+                        Guardianship(
+                            guardian=guardian,
+                            pupil=child,
+                            level=level,
+                            relationship=relationship,
+                            parental_authority=authority,
+                            receives_mail=mail,
+                        )
+                    )
                 if id(guardian) not in accounts_done:
                     accounts_done.add(id(guardian))
                     login = logins[index]
-                    self._account(guardian, login=login,
-                                  activated=login is not None or self.rng.random() < 0.78)
+                    self._account(
+                        guardian,
+                        login=login,
+                        activated=login is not None or self.rng.random() < 0.78,
+                    )
                     self.siecle_counter += 1
-                    self.external_ids.append(ExternalId(
-                        person=guardian, source="siecle", value=str(500000 + self.siecle_counter),
-                        establishment=placement[id(children[0])][0]))
+                    self.external_ids.append(
+                        ExternalId(
+                            person=guardian,
+                            source="siecle",
+                            value=str(500000 + self.siecle_counter),
+                            establishment=placement[id(children[0])][0],
+                        )
+                    )
         Guardianship.objects.bulk_create(links, batch_size=BATCH)
 
-        enrolments, memberships, group_members = [], [], []
+        enrolments = []
         for pupil in pupils:
             establishment, division = placement[id(pupil)]
             start, end = self._span(pupil)
             kind, new_division, day = self.changes.get(id(pupil), (None, None, None))
-            self.roles.append(Role(person=pupil, establishment=establishment, kind=RoleKind.PUPIL,
-                                   start_date=start, end_date=end if kind == "leave" else None))
+            self.roles.append(
+                Role(
+                    person=pupil,
+                    establishment=establishment,
+                    kind=RoleKind.PUPIL,
+                    start_date=start,
+                    end_date=end if kind == "leave" else None,
+                )
+            )
             login = self.special_logins.get(id(pupil))
-            self._account(pupil, login=login,
-                          activated=login is not None or self.rng.random() < 0.92)
+            self._account(
+                pupil, login=login, activated=login is not None or self.rng.random() < 0.92
+            )
             self.siecle_counter += 1
-            self.external_ids.append(ExternalId(person=pupil, source="ine",
-                                                value=f"{self.rng.randint(10**9, 10**10 - 1)}"
-                                                      f"{self.rng.choice('ABCDEFGHJK')}",
-                                                establishment=None))
-            self.external_ids.append(ExternalId(person=pupil, source="siecle",
-                                                value=str(self.siecle_counter),
-                                                establishment=establishment))
-            enrolments.append(Enrolment(pupil=pupil, division=division, start_date=start,
-                                        end_date=end))
+            self.external_ids.append(
+                ExternalId(
+                    person=pupil,
+                    source="ine",
+                    value=f"{self.rng.randint(10**9, 10**10 - 1)}{self.rng.choice('ABCDEFGHJK')}",
+                    establishment=None,
+                )
+            )
+            self.external_ids.append(
+                ExternalId(
+                    person=pupil,
+                    source="siecle",
+                    value=str(self.siecle_counter),
+                    establishment=establishment,
+                )
+            )
+            enrolments.append(
+                Enrolment(pupil=pupil, division=division, start_date=start, end_date=end)
+            )
             if kind == "move":
-                enrolments.append(Enrolment(pupil=pupil,
-                                            division=self.college_divisions[new_division],
-                                            start_date=day))
+                enrolments.append(
+                    Enrolment(
+                        pupil=pupil, division=self.college_divisions[new_division], start_date=day
+                    )
+                )
         Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
         self._memberships(pupils, placement)
 
@@ -886,8 +1224,9 @@ class DemoBuilder:
             parts_by_division[part.division_id][part.name] = part
         groups = {
             (group.establishment.uai, group.name): group
-            for group in Group.objects.filter(establishment__uai__in=DEMO_UAIS)
-            .select_related("establishment")
+            for group in Group.objects.filter(establishment__uai__in=DEMO_UAIS).select_related(
+                "establishment"
+            )
         }
         memberships: list[ClassPartMembership] = []
         direct: list[GroupMembership] = []
@@ -902,22 +1241,39 @@ class DemoBuilder:
                 start, end = self._span(pupil)
                 if "Groupe 1" in parts:
                     half = "Groupe 1" if index < len(ordered) / 2 else "Groupe 2"
-                    memberships.append(ClassPartMembership(pupil=pupil, class_part=parts[half],
-                                                           start_date=start, end_date=end))
+                    memberships.append(
+                        ClassPartMembership(
+                            pupil=pupil, class_part=parts[half], start_date=start, end_date=end
+                        )
+                    )
                 kind, new_division, day = self.changes.get(id(pupil), (None, None, None))
                 if kind == "move":
                     new_parts = parts_by_division[self.college_divisions[new_division].pk]
-                    memberships.append(ClassPartMembership(
-                        pupil=pupil, class_part=new_parts["Groupe 2"], start_date=day))
+                    memberships.append(
+                        ClassPartMembership(
+                            pupil=pupil, class_part=new_parts["Groupe 2"], start_date=day
+                        )
+                    )
                 if division.level != "6E":
                     language = "Allemand" if self.rng.random() < 0.55 else "Espagnol"
-                    memberships.append(ClassPartMembership(
-                        pupil=pupil, class_part=parts[language], start_date=start, end_date=end))
-                if (establishment.uai == COLLEGE_UAI and division.level in ("5E", "4E", "3E")
-                        and self.rng.random() < 0.18):
-                    direct.append(GroupMembership(
-                        pupil=pupil, group=groups[(COLLEGE_UAI, f"Latin {division.level[0]}e")],
-                        start_date=start, end_date=end))
+                    memberships.append(
+                        ClassPartMembership(
+                            pupil=pupil, class_part=parts[language], start_date=start, end_date=end
+                        )
+                    )
+                if (
+                    establishment.uai == COLLEGE_UAI
+                    and division.level in ("5E", "4E", "3E")
+                    and self.rng.random() < 0.18
+                ):
+                    direct.append(
+                        GroupMembership(
+                            pupil=pupil,
+                            group=groups[(COLLEGE_UAI, f"Latin {division.level[0]}e")],
+                            start_date=start,
+                            end_date=end,
+                        )
+                    )
                 if establishment.uai == LYCEE_UAI and division.level in ("1RE", "TLE"):
                     direct.extend(self._specialities(pupil, division.level, groups))
         ClassPartMembership.objects.bulk_create(memberships, batch_size=BATCH)
@@ -934,19 +1290,34 @@ class DemoBuilder:
         memberships = []
         for code in chosen:
             prefix = f"{labels_of(level)} spé {SUBJECTS[code].short_label} "
-            options = [group for (uai, name), group in groups.items()
-                       if uai == LYCEE_UAI and name.startswith(prefix)]
-            memberships.append(GroupMembership(pupil=pupil, group=self.rng.choice(options),
-                                               start_date=self.start))
+            options = [
+                group
+                for (uai, name), group in groups.items()
+                if uai == LYCEE_UAI and name.startswith(prefix)
+            ]
+            memberships.append(
+                GroupMembership(pupil=pupil, group=self.rng.choice(options), start_date=self.start)
+            )
         return memberships
 
     def _region_and_admin(self) -> None:
-        region = self._person(first="Alain", last="Durand", civility="M",
-                              birth=date(self.start.year - 51, 9, 2), adult_contact=True)
+        region = self._person(
+            first="Alain",
+            last="Durand",
+            civility="M",
+            birth=date(self.start.year - 51, 9, 2),
+            adult_contact=True,
+        )
         region.email = "alain.durand@grandest.example.org"
         self._save_people([region])
-        self.roles.append(Role(person=region, establishment=None, kind=RoleKind.REGION_ADMIN,
-                               title="Chef de projet ENT, Région Grand Est"))
+        self.roles.append(
+            Role(
+                person=region,
+                establishment=None,
+                kind=RoleKind.REGION_ADMIN,
+                title="Chef de projet ENT, Région Grand Est",
+            )
+        )
         self._account(region, login="region")
         self._account(None, login="admin", is_staff=True, is_superuser=True)
 
@@ -955,8 +1326,16 @@ class DemoBuilder:
         Guardianship.objects.filter(pupil=self.theo).update(adult_objection_at=timezone.now())
 
 
+def academic_email(person: Person) -> str:
+    return (
+        f"{ascii_slug(person.first_name)}.{ascii_slug(person.last_name)}@ac-nancy-metz.example.org"
+    )
+
+
 def labels_of(level: str) -> str:
-    return {"2NDE": "2nde", "1RE": "1re", "TLE": "Tle"}.get(level, dict(Level.choices).get(level, level))
+    return {"2NDE": "2nde", "1RE": "1re", "TLE": "Tle"}.get(
+        level, dict(Level.choices).get(level, level)
+    )
 
 
 def demo_exists() -> bool:

@@ -13,9 +13,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Dernières notes"),
-            "summary": _(
-                "Les notes publiées avec les moyennes de la classe."
-            ),
+            "summary": _("Les notes publiées avec les moyennes de la classe."),
         },
         name="latest",
     ),
@@ -36,9 +34,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Moyennes"),
-            "summary": _(
-                "Les moyennes par matière et générale, avec le détail de chaque calcul."
-            ),
+            "summary": _("Les moyennes par matière et générale, avec le détail de chaque calcul."),
         },
         name="averages",
     ),
@@ -47,9 +43,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Résultats"),
-            "summary": _(
-                "L'analyse des résultats par devoir, matière, classe et période."
-            ),
+            "summary": _("L'analyse des résultats par devoir, matière, classe et période."),
         },
         name="results",
     ),
@@ -58,9 +52,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Conseils de classe"),
-            "summary": _(
-                "La préparation et la tenue des conseils de classe."
-            ),
+            "summary": _("La préparation et la tenue des conseils de classe."),
         },
         name="councils",
     ),

@@ -25,9 +25,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Contenu des séances"),
-            "summary": _(
-                "Le contenu de chaque séance, saisi par l'enseignant."
-            ),
+            "summary": _("Le contenu de chaque séance, saisi par l'enseignant."),
         },
         name="sessions",
     ),
@@ -36,9 +34,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Charge de travail"),
-            "summary": _(
-                "La charge de travail d'une classe jour par jour."
-            ),
+            "summary": _("La charge de travail d'une classe jour par jour."),
         },
         name="workload",
     ),
@@ -47,9 +43,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Visa"),
-            "summary": _(
-                "Le visa du cahier de textes par la direction."
-            ),
+            "summary": _("Le visa du cahier de textes par la direction."),
         },
         name="review",
     ),

@@ -25,9 +25,7 @@ urlpatterns = [
         upcoming,
         {
             "title": _("Messages envoyés"),
-            "summary": _(
-                "Les messages envoyés, avec les accusés de lecture."
-            ),
+            "summary": _("Les messages envoyés, avec les accusés de lecture."),
         },
         name="sent",
     ),

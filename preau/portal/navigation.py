@@ -87,8 +87,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
             Link(_("Absences du jour"), "attendance:desk", WHOLE_SCHOOL_ATTENDANCE),
             Link(_("Appels non faits"), "attendance:missing", WHOLE_SCHOOL_ATTENDANCE),
             Link(_("Suivi de l'absentéisme"), "attendance:legal", WHOLE_SCHOOL_ATTENDANCE),
-            Link(_("Prévention du décrochage"), "attendance:dropout",
-                 WHOLE_SCHOOL_ATTENDANCE | frozenset({HEAD_TEACHER})),
+            Link(
+                _("Prévention du décrochage"),
+                "attendance:dropout",
+                WHOLE_SCHOOL_ATTENDANCE | frozenset({HEAD_TEACHER}),
+            ),
             Link(_("Statistiques"), "attendance:stats", WHOLE_SCHOOL_ATTENDANCE),
         ),
     ),
@@ -97,8 +100,11 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _("Établissement"),
         (
             Link(_("Mes services"), "structure:my_services", TEACHER),
-            Link(_("Classes"), "structure:divisions",
-                 VIE_SCOLAIRE | ADMINISTRATION | frozenset({HEAD_TEACHER})),
+            Link(
+                _("Classes"),
+                "structure:divisions",
+                VIE_SCOLAIRE | ADMINISTRATION | frozenset({HEAD_TEACHER}),
+            ),
             Link(_("Élèves"), "structure:pupils", TEACHER | VIE_SCOLAIRE | ADMINISTRATION),
             Link(_("Personnels"), "structure:staff", ADMINISTRATION | VIE_SCOLAIRE),
             Link(_("Établissements"), "core:establishments", frozenset({REGION})),

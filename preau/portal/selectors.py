@@ -108,17 +108,9 @@ def teacher_home(person_id: int, establishment_id: int, day: date) -> TeacherHom
         ).order_by("name")
     )
     return TeacherHome(
-        services=teacher_services(
-            person_id=person_id, establishment_id=establishment_id, day=day
-        ),
+        services=teacher_services(person_id=person_id, establishment_id=establishment_id, day=day),
         head_of=head_of,
     )
-
-
-@dataclass(frozen=True)
-class DayOff:
-    day: date
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,7 @@ class EstablishmentFigures:
     teachers: int
     guardians: int
     guardians_activated: int
-    next_days_off: list[DayOff] = field(default_factory=list)
+    next_breaks: list[calendar.Break] = field(default_factory=list)
 
     @property
     def activation_rate(self) -> int:
@@ -150,25 +142,19 @@ def establishment_figures(establishment: Establishment, day: date) -> Establishm
         teachers=Count("pk", filter=Q(kind=RoleKind.TEACHER)),
     )
     pupil_ids = roles.filter(kind=RoleKind.PUPIL).values("person")
-    guardians = (
-        Guardianship.objects.filter(pupil__in=pupil_ids)
-        .values("guardian")
-        .distinct()
-    )
+    guardians = Guardianship.objects.filter(pupil__in=pupil_ids).values("guardian").distinct()
     guardian_counts = Account.objects.filter(person__in=guardians).aggregate(
         total=Count("pk"), activated=Count("pk", filter=Q(activated_at__isnull=False))
     )
     period = None
     if year is not None:
-        period = (
-            GradingPeriod.objects.filter(
-                school_year=year, scheme="trimesters", start_date__lte=day, end_date__gte=day
-            ).first()
-        )
+        period = GradingPeriod.objects.filter(
+            school_year=year, scheme="trimesters", start_date__lte=day, end_date__gte=day
+        ).first()
     off = calendar.days_off(
         establishment.calendar_rules(closures=[c.as_rule() for c in establishment.closures.all()]),
         day,
-        day + timedelta(days=60),
+        day + timedelta(days=90),
     )
     return EstablishmentFigures(
         school_year_label=year.label if year else "",
@@ -179,7 +165,7 @@ def establishment_figures(establishment: Establishment, day: date) -> Establishm
         teachers=counts["teachers"],
         guardians=guardian_counts["total"],
         guardians_activated=guardian_counts["activated"],
-        next_days_off=[DayOff(day=d, reason=r) for d, r in list(off.items())[:5]],
+        next_breaks=calendar.breaks(off)[:3],
     )
 
 

@@ -80,9 +80,7 @@ def spaces_of(person: Person | None, day: date) -> PersonSpaces:
     """Every space `person` may enter on `day` (two or three queries)."""
     if person is None:
         return PersonSpaces(spaces=(), children=())
-    roles = list(
-        Role.objects.current(day).filter(person=person).select_related("establishment")
-    )
+    roles = list(Role.objects.current(day).filter(person=person).select_related("establishment"))
     staff: dict[int, list[Role]] = {}
     spaces: list[Space] = []
     for role in roles:

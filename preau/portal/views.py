@@ -82,3 +82,8 @@ def upcoming(request, *, title: str, summary: str):
 
 def about(request):
     return render(request, "portal/about.html")
+
+
+def csrf_failure(request, reason=""):
+    """A form sent after its page expired: say so in French, lose nothing silently."""
+    return render(request, "403_csrf.html", status=403)

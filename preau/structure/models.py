@@ -41,7 +41,9 @@ class DatedQuerySet(models.QuerySet):
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
     def overlapping(self, start: date, end: date) -> "DatedQuerySet":
-        return self.filter(Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start))
+        return self.filter(
+            Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start)
+        )
 
 
 class Division(models.Model):
@@ -61,7 +63,10 @@ class Division(models.Model):
         default=PeriodScheme.TRIMESTERS,
     )
     head_teachers = models.ManyToManyField(
-        Person, blank=True, related_name="head_of_divisions", verbose_name=_("professeurs principaux")
+        Person,
+        blank=True,
+        related_name="head_of_divisions",
+        verbose_name=_("professeurs principaux"),
     )
 
     class Meta:
@@ -98,7 +103,9 @@ class Group(models.Model):
     """A teaching group. Its pupils are those of its class parts and whole divisions,
     plus pupils listed directly, each on the dates of their membership."""
 
-    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, related_name="groups")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="groups"
+    )
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("nom"), max_length=60)
     class_parts = models.ManyToManyField(
@@ -147,7 +154,9 @@ class Enrolment(models.Model):
 
 
 class ClassPartMembership(models.Model):
-    pupil = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="class_part_memberships")
+    pupil = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="class_part_memberships"
+    )
     class_part = models.ForeignKey(ClassPart, on_delete=models.CASCADE, related_name="memberships")
     start_date = models.DateField(_("entrée"))
     end_date = models.DateField(_("sortie"), null=True, blank=True)
@@ -196,7 +205,9 @@ class Subject(models.Model):
     establishment = models.ForeignKey(
         Establishment, on_delete=models.CASCADE, related_name="subjects"
     )
-    code = models.CharField(_("code"), max_length=20, help_text=_("Code de gestion, par exemple MATHS"))
+    code = models.CharField(
+        _("code"), max_length=20, help_text=_("Code de gestion, par exemple MATHS")
+    )
     national_code = models.CharField(
         _("code national"), max_length=6, blank=True, help_text=_("Code matière BCN à 6 chiffres")
     )

@@ -47,27 +47,33 @@ def pupils_in_division(division: Division, day: date) -> QuerySet[Person]:
 def _group_member_q(groups: QuerySet[Group], day: date) -> Q:
     """Pupils who on `day` belong to one of `groups`: through a whole division, a class
     part, or a direct membership (timetable.md §6)."""
-    return Q(
-        Exists(
-            Enrolment.objects.filter(
-                _on("", day), pupil=OuterRef("pk"), division__groups__in=groups
+    return (
+        Q(
+            Exists(
+                Enrolment.objects.filter(
+                    _on("", day), pupil=OuterRef("pk"), division__groups__in=groups
+                )
             )
         )
-    ) | Q(
-        Exists(
-            ClassPartMembership.objects.filter(
-                _on("", day), pupil=OuterRef("pk"), class_part__groups__in=groups
+        | Q(
+            Exists(
+                ClassPartMembership.objects.filter(
+                    _on("", day), pupil=OuterRef("pk"), class_part__groups__in=groups
+                )
             )
         )
-    ) | Q(
-        Exists(GroupMembership.objects.filter(_on("", day), pupil=OuterRef("pk"), group__in=groups))
+        | Q(
+            Exists(
+                GroupMembership.objects.filter(_on("", day), pupil=OuterRef("pk"), group__in=groups)
+            )
+        )
     )
 
 
 def pupils_in_group(group: Group, day: date) -> QuerySet[Person]:
-    return Person.objects.filter(
-        _group_member_q(Group.objects.filter(pk=group.pk), day)
-    ).order_by("last_name", "first_name")
+    return Person.objects.filter(_group_member_q(Group.objects.filter(pk=group.pk), day)).order_by(
+        "last_name", "first_name"
+    )
 
 
 def visible_pupils(scope: StaffScope, day: date) -> QuerySet[Person]:

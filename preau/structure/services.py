@@ -86,7 +86,12 @@ def group_create(
 
 @transaction.atomic
 def subject_create(
-    *, actor, establishment: Establishment, code: str, label: str, national_code: str = "",
+    *,
+    actor,
+    establishment: Establishment,
+    code: str,
+    label: str,
+    national_code: str = "",
     short_label: str = "",
 ) -> Subject:
     require_administrator(actor, establishment)
@@ -150,16 +155,21 @@ def pupil_enrol(*, actor, pupil: Person, division: Division, start_date: date) -
         enrolment.end_date = start_date - timedelta(days=1)
         enrolment.save(update_fields=["end_date"])
         audit_record(
-            actor=actor, action="enrolment.end", target=enrolment,
+            actor=actor,
+            action="enrolment.end",
+            target=enrolment,
             establishment=division.establishment,
-            before={"end_date": None}, after={"end_date": enrolment.end_date.isoformat()},
+            before={"end_date": None},
+            after={"end_date": enrolment.end_date.isoformat()},
         )
     enrolment, created = Enrolment.objects.get_or_create(
         pupil=pupil, division=division, end_date=None, defaults={"start_date": start_date}
     )
     if created:
         audit_record(
-            actor=actor, action="enrolment.start", target=enrolment,
+            actor=actor,
+            action="enrolment.start",
+            target=enrolment,
             establishment=division.establishment,
             after={"division": division.name, "start_date": start_date.isoformat()},
         )

@@ -10,8 +10,8 @@ from preau.portal.access import staff_page
 from preau.structure.models import Division
 from preau.structure.selectors import (
     current_divisions,
-    divisions_with_counts,
     division_services,
+    divisions_with_counts,
     pupils_in_division,
     teacher_services,
     visible_pupils,
@@ -57,9 +57,11 @@ def divisions(request, *, scope):
 @staff_page(lambda scope: scope.sees_whole_establishment or scope.teaches)
 def division_detail(request, division_id: int, *, scope):
     day = today()
-    division = Division.objects.filter(
-        pk=division_id, establishment_id=scope.establishment_id
-    ).prefetch_related("head_teachers", "class_parts").first()
+    division = (
+        Division.objects.filter(pk=division_id, establishment_id=scope.establishment_id)
+        .prefetch_related("head_teachers", "class_parts")
+        .first()
+    )
     visible = visible_pupils(scope, day)
     if division is None:
         raise refuse(request, "division", division_id)
@@ -87,9 +89,7 @@ def pupils(request, *, scope):
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     placements = current_divisions([pupil.pk for pupil in page.object_list], day)
     rows = [(pupil, placements.get(pupil.pk)) for pupil in page.object_list]
-    return render(
-        request, "structure/pupils.html", {"page": page, "rows": rows, "query": query}
-    )
+    return render(request, "structure/pupils.html", {"page": page, "rows": rows, "query": query})
 
 
 @staff_page(lambda scope: scope.sees_whole_establishment or scope.teaches)
@@ -133,5 +133,3 @@ def staff(request, *, scope):
         by_kind[role.kind].append(role)
     groups = [(RoleKind(kind).label, members) for kind, members in by_kind.items() if members]
     return render(request, "structure/staff.html", {"groups": groups})
-
-

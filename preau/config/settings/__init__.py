@@ -5,8 +5,8 @@ see docs/operations.md for the list.
 """
 
 from .base import *  # noqa: F403
-from .database import *  # noqa: F403
 from .cache import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .security import *  # noqa: F403

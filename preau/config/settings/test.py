@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("PREAU_ENV", "test")
 
-from . import *  # noqa: E402, F403
+from . import *  # noqa: F403
 
 # Argon2 stays the algorithm; only its cost is lowered so that the suite stays fast.
 PASSWORD_HASHERS = ["preau.accounts.hashers.FastArgon2PasswordHasher"]
