@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from preau.accounts.models import Account
+from preau.audit.services import audit_record
 
 
 class AccountCreationForm(AdminUserCreationForm):
@@ -37,6 +38,16 @@ class AccountAdmin(UserAdmin):
             {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="account.admin_change" if change else "account.admin_create",
+            target=obj,
+            after={"fields": sorted(form.changed_data)},
+        )
+
     add_fieldsets = [
         (
             None,

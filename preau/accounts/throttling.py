@@ -2,9 +2,11 @@
 
 Counting is done by django-ratelimit in the shared cache (Redis in production), over
 fixed windows. Only failures count: a successful login never brings a person closer to
-being locked out.
+being locked out. When the cache cannot be reached, logins go on unthrottled (and the
+fact is logged) rather than nobody being able to sign in.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,23 +15,10 @@ from django_ratelimit.core import get_usage
 
 from preau.accounts.models import normalise_login
 
+logger = logging.getLogger("preau.accounts")
+
 GROUP_ACCOUNT = "login-failures-account"
 GROUP_ADDRESS = "login-failures-address"
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address of the client, seen through `PREAU_TRUSTED_PROXIES` reverse proxies
-    (each appends the address it received the request from to X-Forwarded-For)."""
-    trusted = settings.PREAU_TRUSTED_PROXIES
-    if trusted:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= trusted:
-            return forwarded[-trusted]
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - a key, not a bind
 
 
 @dataclass(frozen=True)
@@ -50,10 +39,14 @@ def _usage(request: HttpRequest, login: str, *, increment: bool) -> list[dict]:
     if not login.strip():
         checks = checks[:1]
     usages = []
-    for group, key, rate in checks:
-        usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
-        if usage is not None:
-            usages.append(usage)
+    try:
+        for group, key, rate in checks:
+            usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
+            if usage is not None:
+                usages.append(usage)
+    except Exception:  # any cache failure: Redis down, timeout, refused connection
+        logger.exception("login throttling unavailable: the shared cache cannot be reached")
+        return []
     return usages
 
 
@@ -71,3 +64,20 @@ def login_throttle(request: HttpRequest, login: str) -> Throttle:
 
 def login_failed(request: HttpRequest, login: str) -> None:
     _usage(request, login, increment=True)
+
+
+def password_reset_throttle(request: HttpRequest) -> bool:
+    """Whether this client has asked for too many password-reset e-mails lately (each
+    request counts, successful or not: the answer never tells whether it matched)."""
+    try:
+        usage = get_usage(
+            request,
+            group="password-reset-address",
+            key="ip",
+            rate=settings.PREAU_PASSWORD_RESETS_PER_ADDRESS,
+            increment=True,
+        )
+    except Exception:
+        logger.exception("password-reset throttling unavailable")
+        return False
+    return usage is not None and usage["should_limit"]

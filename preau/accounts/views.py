@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from preau.accounts.forms import LoginForm, PasswordResetRequestForm
 from preau.accounts.services import password_changed, session_end, session_start
+from preau.accounts.throttling import password_reset_throttle
 
 
 class LoginView(auth_views.LoginView):
@@ -60,6 +61,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if password_reset_throttle(self.request):
+            form.add_error(
+                None,
+                _("Trop de demandes depuis cette connexion. Réessayez dans une heure."),
+            )
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -8,7 +8,7 @@ from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.portal.spaces import STAFF
 from preau.structure.models import Level
-from preau.structure.selectors import current_divisions, divisions_with_counts
+from preau.structure.selectors import current_divisions, divisions_for_scope
 
 router = Router(tags=["personnes et structures"])
 
@@ -61,7 +61,7 @@ def me(request):
 @router.get(
     "/establishments/{uai}/divisions",
     response=list[DivisionOut],
-    summary="Les divisions de l'établissement (personnels de l'établissement)",
+    summary="Les divisions que la personne voit dans l'établissement",
 )
 def divisions(request, uai: str):
     space = request.person_spaces.find(f"staff:{uai.upper()}")
@@ -74,5 +74,5 @@ def divisions(request, uai: str):
             "level": str(Level(division.level).label),
             "pupil_count": division.pupil_count,
         }
-        for division in divisions_with_counts(establishment_id=space.establishment_id, day=today())
+        for division in divisions_for_scope(space.staff_scope(request.auth.person_id), today())
     ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from preau.core.http import client_address
 from preau.core.models import RoleKind
 
 logger = logging.getLogger("preau.access")
@@ -49,6 +50,6 @@ def refuse(request, what: str, identifier) -> Http404:
         what,
         identifier,
         getattr(user, "pk", None),
-        request.META.get("REMOTE_ADDR"),
+        client_address(request),
     )
     return Http404()

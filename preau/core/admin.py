@@ -1,3 +1,6 @@
+"""The technical admin shows the data; it does not change it. Every write goes through
+the services (pages, commands, imports), which check permissions and keep the trail."""
+
 from django.contrib import admin
 
 from preau.core.models import (
@@ -11,53 +14,67 @@ from preau.core.models import (
     SchoolYear,
 )
 
+admin.site.site_header = "Préau — administration technique"
+admin.site.site_title = "Préau"
 
-class ClosureInline(admin.TabularInline):
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ClosureInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Closure
     extra = 0
 
 
 @admin.register(Establishment)
-class EstablishmentAdmin(admin.ModelAdmin):
+class EstablishmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["uai", "name", "kind", "city", "academy", "holiday_zone", "public_holidays"]
     list_filter = ["kind", "academy", "holiday_zone", "public_holidays"]
     search_fields = ["uai", "name", "city"]
     inlines = [ClosureInline]
 
 
-class GradingPeriodInline(admin.TabularInline):
+class GradingPeriodInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = GradingPeriod
     extra = 0
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(admin.ModelAdmin):
+class SchoolYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["label", "establishment", "start_date", "end_date"]
     list_filter = ["label"]
     search_fields = ["establishment__name", "establishment__uai"]
     inlines = [GradingPeriodInline]
 
 
-class ExternalIdInline(admin.TabularInline):
+class ExternalIdInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ExternalId
     extra = 0
     raw_id_fields = ["establishment"]
 
 
-class RoleInline(admin.TabularInline):
+class RoleInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Role
     extra = 0
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "birth_date", "email", "city"]
     search_fields = ["last_name", "first_name", "email", "external_ids__value"]
     inlines = [RoleInline, ExternalIdInline]
 
 
 @admin.register(Guardianship)
-class GuardianshipAdmin(admin.ModelAdmin):
+class GuardianshipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pupil",
         "guardian",
@@ -73,7 +90,7 @@ class GuardianshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["person", "kind", "establishment", "title", "start_date", "end_date"]
     list_filter = ["kind", "establishment"]
     search_fields = ["person__last_name", "person__first_name"]

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from preau.core.models import (
@@ -65,9 +64,3 @@ def school_year_on(establishment: Establishment, day: date) -> SchoolYear | None
     """The school year in force on `day`, or the next one during the summer."""
     years = SchoolYear.objects.filter(establishment=establishment, end_date__gte=day)
     return years.order_by("start_date").first()
-
-
-def establishments_for_staff(person: Person, day: date) -> QuerySet[Establishment]:
-    return Establishment.objects.filter(roles__person=person, roles__kind__in=STAFF_ROLES).filter(
-        pk__in=Role.objects.current(day).filter(person=person).values("establishment")
-    )

@@ -151,23 +151,39 @@ def person_create(*, actor, establishment: Establishment | None = None, **fields
     person = Person(**fields)
     person.full_clean()
     person.save()
+    audit_record(
+        actor=actor,
+        action="person.create",
+        target=person,
+        establishment=establishment,
+        after={"name": person.sort_name},
+    )
     return person
 
 
 @transaction.atomic
 def external_id_set(
-    *, person: Person, source: str, value: str, establishment: Establishment | None
+    *, actor, person: Person, source: str, value: str, establishment: Establishment | None
 ) -> ExternalId:
     """Record the identifier a source gives a person (idempotent)."""
+    require_administrator(actor, establishment)
     if source not in IdentifierSource.values:
         raise ValidationError({"source": f"Source d'identifiant inconnue : « {source} »."})
     scope = None if source in NATIONAL_SOURCES else establishment
-    identifier, _created = ExternalId.objects.get_or_create(
+    identifier, created = ExternalId.objects.get_or_create(
         source=source, value=value, establishment=scope, defaults={"person": person}
     )
     if identifier.person_id != person.pk:
         raise ValidationError(
             f"L'identifiant {source}:{value} appartient déjà à {identifier.person}."
+        )
+    if created:
+        audit_record(
+            actor=actor,
+            action="external_id.create",
+            target=person,
+            establishment=establishment,
+            after={"identifier": f"{source}:{value}"},
         )
     return identifier
 
@@ -301,14 +317,20 @@ def adult_objection_set(*, actor, pupil: Person, objects: bool) -> int:
             "Seul un élève majeur peut s'opposer à la communication de ses notes."
         )
     if actor is not None and not actor.is_superuser and actor.person_id != pupil.pk:
-        establishments = Role.objects.filter(person=pupil, kind=RoleKind.PUPIL).values(
-            "establishment"
+        establishments = (
+            Role.objects.current(day)
+            .filter(person=pupil, kind=RoleKind.PUPIL)
+            .values("establishment")
         )
-        if not Role.objects.filter(
-            person_id=actor.person_id,
-            establishment__in=establishments,
-            kind__in=[RoleKind.DIRECTION, RoleKind.SECRETARIAT, RoleKind.CPE],
-        ).exists():
+        if (
+            not Role.objects.current(day)
+            .filter(
+                person_id=actor.person_id,
+                establishment__in=establishments,
+                kind__in=[RoleKind.DIRECTION, RoleKind.SECRETARIAT, RoleKind.CPE],
+            )
+            .exists()
+        ):
             raise PermissionDenied("Seuls l'élève et la vie scolaire peuvent enregistrer ce choix.")
     links = Guardianship.objects.filter(pupil=pupil)
     value = timezone.now() if objects else None

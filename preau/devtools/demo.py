@@ -37,7 +37,7 @@ from preau.core.models import (
     RoleKind,
     SchoolYear,
 )
-from preau.core.services import establishment_create, school_year_create
+from preau.core.services import adult_objection_set, establishment_create, school_year_create
 from preau.structure.models import (
     ClassPart,
     ClassPartMembership,
@@ -1180,7 +1180,9 @@ class DemoBuilder:
                     person=pupil,
                     establishment=establishment,
                     kind=RoleKind.PUPIL,
-                    start_date=start,
+                    # Registered before the rentrée (families see their space in the
+                    # summer), except a pupil arriving during the year.
+                    start_date=start if kind == "arrive" else None,
                     end_date=end if kind == "leave" else None,
                 )
             )
@@ -1323,7 +1325,7 @@ class DemoBuilder:
 
     def _objection(self) -> None:
         """Théo, 18, objects to his guardians seeing his grades and report cards."""
-        Guardianship.objects.filter(pupil=self.theo).update(adult_objection_at=timezone.now())
+        adult_objection_set(actor=None, pupil=self.theo, objects=True)
 
 
 def academic_email(person: Person) -> str:

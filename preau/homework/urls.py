@@ -27,7 +27,7 @@ urlpatterns = [
             "title": _("Contenu des séances"),
             "summary": _("Le contenu de chaque séance, saisi par l'enseignant."),
         },
-        name="sessions",
+        name="content",
     ),
     path(
         "charge/",

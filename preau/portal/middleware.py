@@ -7,7 +7,7 @@ CHILD_SESSION_KEY = "preau_child"
 
 class SpaceMiddleware:
     """Puts on each request the person's spaces, the active one, and in the family
-    space the active child (two or three queries for a signed-in person, none for
+    space the active child (three or four queries for a signed-in person, none for
     anybody else)."""
 
     def __init__(self, get_response):

@@ -60,7 +60,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _("Cahier de textes"),
         (
             Link(_("Travail à faire"), "homework:todo", LEARNERS),
-            Link(_("Contenu des séances"), "homework:sessions", LEARNERS | TEACHER),
+            Link(_("Contenu des séances"), "homework:content", LEARNERS | TEACHER),
             Link(_("Charge de travail"), "homework:workload", TEACHER | DIRECTION),
             Link(_("Visa"), "homework:review", DIRECTION),
         ),

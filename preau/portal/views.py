@@ -5,9 +5,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.portal import selectors
 from preau.portal.middleware import CHILD_SESSION_KEY, SPACE_SESSION_KEY
+from preau.portal.navigation import audiences_for, menu_for
 from preau.portal.spaces import FAMILY, PUPIL, REGION, STAFF
 
 
@@ -76,7 +78,17 @@ def switch_child(request):
 
 @login_required
 def upcoming(request, *, title: str, summary: str):
-    """A section of the final navigation whose capability comes with a later release."""
+    """A section of the final navigation whose capability comes with a later release.
+    Only those whose menu leads here may open it; for anybody else it does not exist."""
+    space = request.space
+    menu = (
+        menu_for(audiences_for(kind=space.kind, roles=space.roles, head_teacher=space.head_teacher))
+        if space is not None
+        else ()
+    )
+    view_name = request.resolver_match.view_name
+    if not any(link.url_name == view_name for section in menu for link in section.links):
+        raise refuse(request, "page", request.path)
     return render(request, "portal/upcoming.html", {"title": title, "summary": summary})
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from preau.core.admin import ReadOnlyAdminMixin
 from preau.structure.models import (
     ClassPart,
     Division,
@@ -10,13 +11,13 @@ from preau.structure.models import (
 )
 
 
-class ClassPartInline(admin.TabularInline):
+class ClassPartInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ClassPart
     extra = 0
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "level", "establishment", "school_year", "period_scheme"]
     list_filter = ["establishment", "level"]
     search_fields = ["name"]
@@ -25,7 +26,7 @@ class DivisionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "establishment", "school_year"]
     list_filter = ["establishment"]
     search_fields = ["name"]
@@ -33,21 +34,21 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "label", "national_code", "establishment"]
     list_filter = ["establishment"]
     search_fields = ["code", "label"]
 
 
 @admin.register(TeachingService)
-class TeachingServiceAdmin(admin.ModelAdmin):
+class TeachingServiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["subject", "division", "group", "establishment", "weekly_hours"]
     list_filter = ["establishment", "subject"]
     raw_id_fields = ["teachers"]
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pupil", "division", "start_date", "end_date"]
     list_filter = ["division__establishment"]
     search_fields = ["pupil__last_name", "pupil__first_name"]

@@ -38,6 +38,25 @@ def divisions_with_counts(*, establishment_id: int, day: date) -> list[Division]
     return sorted(divisions, key=lambda d: (LEVEL_ORDER.get(d.level, 99), d.name))
 
 
+def divisions_for_scope(scope: StaffScope, day: date) -> list[Division]:
+    """Every division for the vie scolaire and the direction; for a teacher, those
+    they are head teacher of or teach, wholly or through a group."""
+    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
+    if scope.sees_whole_establishment:
+        return divisions
+    person = scope.person_id
+    mine = set(
+        Division.objects.filter(
+            Q(head_teachers=person)
+            | Q(services__teachers=person)
+            | Q(groups__services__teachers=person)
+            | Q(class_parts__groups__services__teachers=person),
+            establishment_id=scope.establishment_id,
+        ).values_list("pk", flat=True)
+    )
+    return [division for division in divisions if division.pk in mine]
+
+
 def pupils_in_division(division: Division, day: date) -> QuerySet[Person]:
     return Person.objects.filter(
         Exists(Enrolment.objects.filter(_on("", day), pupil=OuterRef("pk"), division=division))

@@ -25,6 +25,16 @@ def _same_year(school_year: SchoolYear, establishment: Establishment) -> None:
         raise ValidationError("L'année scolaire n'appartient pas à cet établissement.")
 
 
+def _created(actor, target, establishment: Establishment, **after) -> None:
+    audit_record(
+        actor=actor,
+        action=f"{target._meta.model_name}.create",
+        target=target,
+        establishment=establishment,
+        after={key: str(value) for key, value in after.items()},
+    )
+
+
 @transaction.atomic
 def division_create(
     *,
@@ -47,6 +57,7 @@ def division_create(
     division.full_clean()
     division.save()
     division.head_teachers.set(head_teachers)
+    _created(actor, division, establishment, name=division.name, level=level)
     return division
 
 
@@ -56,6 +67,7 @@ def class_part_create(*, actor, division: Division, name: str) -> ClassPart:
     part = ClassPart(division=division, name=name.strip())
     part.full_clean()
     part.save()
+    _created(actor, part, division.establishment, division=division.name, name=part.name)
     return part
 
 
@@ -81,6 +93,14 @@ def group_create(
         raise ValidationError(f"Le groupe {name} mêle des classes de plusieurs années scolaires.")
     group.class_parts.set(parts)
     group.divisions.set(whole)
+    _created(
+        actor,
+        group,
+        establishment,
+        name=group.name,
+        class_parts=", ".join(str(part) for part in parts),
+        divisions=", ".join(division.name for division in whole),
+    )
     return group
 
 
@@ -104,6 +124,7 @@ def subject_create(
     )
     subject.full_clean()
     subject.save()
+    _created(actor, subject, establishment, code=subject.code, label=subject.label)
     return subject
 
 
@@ -121,6 +142,9 @@ def service_create(
     establishment = school_year.establishment
     require_administrator(actor, establishment)
     _same_year(school_year, subject.establishment)
+    audience = division or group
+    if audience is not None and audience.school_year_id != school_year.pk:
+        raise ValidationError(f"{audience} n'appartient pas à l'année scolaire {school_year}.")
     service = TeachingService(
         establishment=establishment,
         school_year=school_year,
@@ -131,7 +155,16 @@ def service_create(
     )
     service.full_clean()
     service.save()
+    teachers = list(teachers)
     service.teachers.set(teachers)
+    _created(
+        actor,
+        service,
+        establishment,
+        subject=subject.code,
+        audience=audience,
+        teachers=", ".join(str(teacher.pk) for teacher in teachers),
+    )
     return service
 
 
@@ -181,7 +214,16 @@ def class_part_join(
     *, actor, pupil: Person, class_part: ClassPart, start_date: date
 ) -> ClassPartMembership:
     require_administrator(actor, class_part.division.establishment)
-    membership, _created = ClassPartMembership.objects.get_or_create(
+    membership, created = ClassPartMembership.objects.get_or_create(
         pupil=pupil, class_part=class_part, end_date=None, defaults={"start_date": start_date}
     )
+    if created:
+        _created(
+            actor,
+            membership,
+            class_part.division.establishment,
+            pupil=pupil.pk,
+            class_part=class_part,
+            start_date=start_date,
+        )
     return membership

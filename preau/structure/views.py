@@ -11,7 +11,7 @@ from preau.structure.models import Division
 from preau.structure.selectors import (
     current_divisions,
     division_services,
-    divisions_with_counts,
+    divisions_for_scope,
     pupils_in_division,
     teacher_services,
     visible_pupils,
@@ -28,29 +28,10 @@ def my_services(request, *, scope):
     return render(request, "structure/my_services.html", {"services": services})
 
 
-def _divisions_for(scope, day):
-    """Every division for the vie scolaire and the direction; for a teacher, those
-    they are head teacher of or teach, wholly or through a group."""
-    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
-    if scope.sees_whole_establishment:
-        return divisions
-    person = scope.person_id
-    mine = set(
-        Division.objects.filter(
-            Q(head_teachers=person)
-            | Q(services__teachers=person)
-            | Q(groups__services__teachers=person)
-            | Q(class_parts__groups__services__teachers=person),
-            establishment_id=scope.establishment_id,
-        ).values_list("pk", flat=True)
-    )
-    return [division for division in divisions if division.pk in mine]
-
-
 @staff_page(lambda scope: scope.sees_whole_establishment or scope.teaches)
 def divisions(request, *, scope):
     return render(
-        request, "structure/divisions.html", {"divisions": _divisions_for(scope, today())}
+        request, "structure/divisions.html", {"divisions": divisions_for_scope(scope, today())}
     )
 
 

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from preau.config.env import BASE_DIR, VAR_DIR, env_bool, env_int, env_list, env_str
@@ -104,19 +105,21 @@ PREAU_LOGIN_FAILURES_PER_ACCOUNT = env_str("PREAU_LOGIN_FAILURES_PER_ACCOUNT", "
 PREAU_LOGIN_FAILURES_PER_ADDRESS = env_str("PREAU_LOGIN_FAILURES_PER_ADDRESS", "100/15m")
 # Number of reverse proxies in front of Préau whose X-Forwarded-For can be trusted.
 PREAU_TRUSTED_PROXIES = env_int("PREAU_TRUSTED_PROXIES", 0)
-RATELIMIT_IP_META_KEY = "preau.accounts.throttling.client_address"
+PREAU_PASSWORD_RESETS_PER_ADDRESS = env_str("PREAU_PASSWORD_RESETS_PER_ADDRESS", "20/h")
+RATELIMIT_IP_META_KEY = "preau.core.http.client_address"
 # If the shared cache is down, let people sign in rather than lock everybody out.
 RATELIMIT_FAIL_OPEN = True
 
-# Single sign-on providers shown on the login page (see docs/decisions/0003-authentication.md).
-PREAU_SSO_PROVIDERS: list[dict] = []
+# Single sign-on providers shown on the login page, as JSON:
+# [{"label": "Se connecter avec ÉduConnect", "url": "/sso/educonnect/"}]
+# (see docs/decisions/0003-authentication.md).
+PREAU_SSO_PROVIDERS: list[dict] = json.loads(env_str("PREAU_SSO_PROVIDERS", "[]"))
 
 # Where the source code of the running version can be had (AGPL-3.0 section 13).
 PREAU_SOURCE_URL = env_str("PREAU_SOURCE_URL", "https://forge.example.org/preau/preau")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
-LOCALE_PATHS = [BASE_DIR / "preau" / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
