@@ -77,10 +77,20 @@ def _pick(source, key: str, start: date, end: date) -> dict[date, str]:
     return found
 
 
+# The holidays library derives school holidays by rule and checks them against the
+# arrêtés fixing the calendar; the last one it cites (arrêté du 21 juillet 2026) covers
+# 2027-2028. Beyond, its dates are an extrapolation: establishments must confirm them.
+NATIONAL_CALENDAR_PUBLISHED_UNTIL = date(2028, 8, 31)
+
+
 def school_holidays_known(zone: str, start: date, end: date) -> bool:
-    """Whether the national calendar gives the school holidays of the period: the
-    arrêtés are published a few years ahead, so a far-off year has no dates yet."""
-    return zone in SCHOOL_ZONES_WITH_NATIONAL_DATES and bool(school_holidays(zone, start, end))
+    """Whether official dates give the school holidays of the period: the arrêtés are
+    published a few years ahead, so a far-off year has no official dates yet."""
+    return (
+        zone in SCHOOL_ZONES_WITH_NATIONAL_DATES
+        and end <= NATIONAL_CALENDAR_PUBLISHED_UNTIL
+        and bool(school_holidays(zone, start, end))
+    )
 
 
 def days(start: date, end: date) -> Iterator[date]:

@@ -74,9 +74,8 @@ def pupil_home(pupil_id: int, establishment_id: int, day: date) -> PupilHome:
 
 def _pupil_services(pupil_id: int, division: Division, day: date) -> list[TeachingService]:
     """Services taught to the pupil's division or to a group the pupil is in."""
-    on_day = Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-    part_ids = ClassPartMembership.objects.filter(on_day, pupil_id=pupil_id).values("class_part")
-    direct_group_ids = GroupMembership.objects.filter(on_day, pupil_id=pupil_id).values("group")
+    part_ids = ClassPartMembership.objects.on(day).filter(pupil_id=pupil_id).values("class_part")
+    direct_group_ids = GroupMembership.objects.on(day).filter(pupil_id=pupil_id).values("group")
     services = (
         TeachingService.objects.filter(school_year_id=division.school_year_id)
         .filter(

@@ -35,15 +35,23 @@ class Level(models.TextChoices):
 LEVEL_ORDER = {value: index for index, value in enumerate(Level.values)}
 
 
+def in_force_on(day: date, *, prefix: str = "", school_year: str) -> Q:
+    """A dated membership in force on `day`: started, not ended (an open end is allowed),
+    and within the school year of what it is a membership of, so that an enrolment left
+    open never carries over into the next year."""
+    return Q(
+        **{
+            f"{prefix}start_date__lte": day,
+            f"{prefix}{school_year}__start_date__lte": day,
+            f"{prefix}{school_year}__end_date__gte": day,
+        }
+    ) & (Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day}))
+
+
 class DatedQuerySet(models.QuerySet):
     def on(self, day: date) -> "DatedQuerySet":
-        """Rows in force on `day` (start inclusive, end inclusive, open end allowed)."""
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-    def overlapping(self, start: date, end: date) -> "DatedQuerySet":
-        return self.filter(
-            Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start)
-        )
+        """Rows in force on `day` (see `in_force_on`)."""
+        return self.filter(in_force_on(day, school_year=self.model.SCHOOL_YEAR))
 
 
 class Division(models.Model):
@@ -136,6 +144,7 @@ class Enrolment(models.Model):
     end_date = models.DateField(_("sortie"), null=True, blank=True)
 
     objects = DatedQuerySet.as_manager()
+    SCHOOL_YEAR = "division__school_year"
 
     class Meta:
         verbose_name = _("inscription en division")
@@ -162,6 +171,7 @@ class ClassPartMembership(models.Model):
     end_date = models.DateField(_("sortie"), null=True, blank=True)
 
     objects = DatedQuerySet.as_manager()
+    SCHOOL_YEAR = "class_part__division__school_year"
 
     class Meta:
         verbose_name = _("appartenance à une partie de classe")
@@ -186,6 +196,7 @@ class GroupMembership(models.Model):
     end_date = models.DateField(_("sortie"), null=True, blank=True)
 
     objects = DatedQuerySet.as_manager()
+    SCHOOL_YEAR = "group__school_year"
 
     class Meta:
         verbose_name = _("membre d'un groupe")

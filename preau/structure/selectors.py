@@ -14,13 +14,8 @@ from preau.structure.models import (
     Group,
     GroupMembership,
     TeachingService,
+    in_force_on,
 )
-
-
-def _on(prefix: str, day: date) -> Q:
-    return Q(**{f"{prefix}start_date__lte": day}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
-    )
 
 
 def divisions_with_counts(*, establishment_id: int, day: date) -> list[Division]:
@@ -32,7 +27,12 @@ def divisions_with_counts(*, establishment_id: int, day: date) -> list[Division]
             school_year__start_date__lte=day,
             school_year__end_date__gte=day,
         )
-        .annotate(pupil_count=Count("enrolments", filter=_on("enrolments__", day)))
+        .annotate(
+            pupil_count=Count(
+                "enrolments",
+                filter=in_force_on(day, prefix="enrolments__", school_year="division__school_year"),
+            )
+        )
         .prefetch_related("head_teachers")
     )
     return sorted(divisions, key=lambda d: (LEVEL_ORDER.get(d.level, 99), d.name))
@@ -59,7 +59,7 @@ def divisions_for_scope(scope: StaffScope, day: date) -> list[Division]:
 
 def pupils_in_division(division: Division, day: date) -> QuerySet[Person]:
     return Person.objects.filter(
-        Exists(Enrolment.objects.filter(_on("", day), pupil=OuterRef("pk"), division=division))
+        Exists(Enrolment.objects.on(day).filter(pupil=OuterRef("pk"), division=division))
     ).order_by("last_name", "first_name")
 
 
@@ -69,23 +69,17 @@ def _group_member_q(groups: QuerySet[Group], day: date) -> Q:
     return (
         Q(
             Exists(
-                Enrolment.objects.filter(
-                    _on("", day), pupil=OuterRef("pk"), division__groups__in=groups
-                )
+                Enrolment.objects.on(day).filter(pupil=OuterRef("pk"), division__groups__in=groups)
             )
         )
         | Q(
             Exists(
-                ClassPartMembership.objects.filter(
-                    _on("", day), pupil=OuterRef("pk"), class_part__groups__in=groups
+                ClassPartMembership.objects.on(day).filter(
+                    pupil=OuterRef("pk"), class_part__groups__in=groups
                 )
             )
         )
-        | Q(
-            Exists(
-                GroupMembership.objects.filter(_on("", day), pupil=OuterRef("pk"), group__in=groups)
-            )
-        )
+        | Q(Exists(GroupMembership.objects.on(day).filter(pupil=OuterRef("pk"), group__in=groups)))
     )
 
 
@@ -116,16 +110,14 @@ def visible_pupils(scope: StaffScope, day: date) -> QuerySet[Person]:
     )
     groups = Group.objects.filter(services__in=services)
     in_divisions = Q(
-        Exists(Enrolment.objects.filter(_on("", day), pupil=OuterRef("pk"), division__in=divisions))
+        Exists(Enrolment.objects.on(day).filter(pupil=OuterRef("pk"), division__in=divisions))
     )
     return pupils.filter(in_divisions | _group_member_q(groups, day))
 
 
 def current_divisions(pupil_ids: list[int], day: date) -> dict[int, Division]:
     """The division each pupil is enrolled in on `day` (one query)."""
-    enrolments = Enrolment.objects.filter(_on("", day), pupil_id__in=pupil_ids).select_related(
-        "division"
-    )
+    enrolments = Enrolment.objects.on(day).filter(pupil_id__in=pupil_ids).select_related("division")
     return {enrolment.pupil_id: enrolment.division for enrolment in enrolments}
 
 

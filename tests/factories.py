@@ -1,0 +1,257 @@
+"""Factories for the unit and integration tests: one per model, small and explicit.
+
+Names are numbered with four digits ("Nom0007") so that no name is a prefix of another
+and a page can be searched for one person without matching someone else.
+
+The default school year runs around today, because the pages and the API read the
+structures "on today": a test never depends on the date it runs.
+"""
+
+from datetime import date, timedelta
+
+import factory
+from factory.django import DjangoModelFactory, Password
+
+from preau.accounts.models import Account
+from preau.core.domain import uai_check_letter
+from preau.core.models import (
+    Establishment,
+    EstablishmentKind,
+    Guardianship,
+    HolidayZone,
+    Person,
+    PublicHolidayCalendar,
+    Relationship,
+    ResponsibilityLevel,
+    Role,
+    RoleKind,
+    SchoolYear,
+)
+from preau.core.selectors import today
+from preau.structure.models import (
+    ClassPart,
+    ClassPartMembership,
+    Division,
+    Enrolment,
+    Group,
+    GroupMembership,
+    Level,
+    Subject,
+    TeachingService,
+)
+
+PASSWORD = "Tilleul-Cartable-2026"
+
+
+def valid_uai(department: str, number: int) -> str:
+    """A UAI of `department` whose check letter is right: valid_uai("075", 680) is
+    "0750680G"."""
+    digits = f"{department}{number:04d}"
+    return digits + uai_check_letter(digits)
+
+
+def year_around(day: date) -> tuple[date, date]:
+    """A school year holding `day` well inside it, whatever the month."""
+    return day - timedelta(days=90), day + timedelta(days=210)
+
+
+class EstablishmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Establishment
+
+    # Département 099 (abroad): never one a test names explicitly.
+    uai = factory.Sequence(lambda n: valid_uai("099", n % 10_000))
+    name = factory.Sequence(lambda n: f"Collège Numéro{n:04d}")
+    kind = EstablishmentKind.COLLEGE
+    academy = "paris"
+    holiday_zone = HolidayZone.C
+    public_holidays = PublicHolidayCalendar.METROPOLE
+
+
+class SchoolYearFactory(DjangoModelFactory):
+    """A school year written directly, without grading periods; tests that need the
+    periods call `preau.core.services.school_year_create`."""
+
+    class Meta:
+        model = SchoolYear
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    start_date = factory.LazyFunction(lambda: year_around(today())[0])
+    end_date = factory.LazyFunction(lambda: year_around(today())[1])
+    label = factory.LazyAttribute(lambda o: f"{o.start_date.year}-{o.end_date.year}")
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    last_name = factory.Sequence(lambda n: f"Nom{n:04d}")
+    first_name = factory.Sequence(lambda n: f"Prénom{n:04d}")
+    email = factory.Sequence(lambda n: f"personne{n:04d}@exemple.fr")
+
+
+class AccountFactory(DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    login = factory.Sequence(lambda n: f"compte{n:04d}")
+    password = Password(PASSWORD)
+    person = factory.SubFactory(PersonFactory)
+
+
+class RoleFactory(DjangoModelFactory):
+    class Meta:
+        model = Role
+
+    person = factory.SubFactory(PersonFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    kind = RoleKind.TEACHER
+
+
+class GuardianshipFactory(DjangoModelFactory):
+    class Meta:
+        model = Guardianship
+
+    guardian = factory.SubFactory(PersonFactory)
+    pupil = factory.SubFactory(PersonFactory)
+    level = ResponsibilityLevel.LEGAL
+    relationship = Relationship.MOTHER
+
+
+class DivisionFactory(DjangoModelFactory):
+    class Meta:
+        model = Division
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    establishment = factory.SelfAttribute("school_year.establishment")
+    name = factory.Sequence(lambda n: f"3e{n:04d}")
+    level = Level.TROISIEME
+
+
+class ClassPartFactory(DjangoModelFactory):
+    class Meta:
+        model = ClassPart
+
+    division = factory.SubFactory(DivisionFactory)
+    name = factory.Sequence(lambda n: f"Partie{n:04d}")
+
+
+class GroupFactory(DjangoModelFactory):
+    class Meta:
+        model = Group
+        skip_postgeneration_save = True
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    establishment = factory.SelfAttribute("school_year.establishment")
+    name = factory.Sequence(lambda n: f"Groupe{n:04d}")
+
+    @factory.post_generation
+    def class_parts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.class_parts.set(extracted)
+
+    @factory.post_generation
+    def divisions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.divisions.set(extracted)
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    pupil = factory.SubFactory(PersonFactory)
+    division = factory.SubFactory(DivisionFactory)
+    start_date = factory.LazyAttribute(lambda o: o.division.school_year.start_date)
+    end_date = None
+
+
+class ClassPartMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = ClassPartMembership
+
+    pupil = factory.SubFactory(PersonFactory)
+    class_part = factory.SubFactory(ClassPartFactory)
+    start_date = factory.LazyAttribute(lambda o: o.class_part.division.school_year.start_date)
+    end_date = None
+
+
+class GroupMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = GroupMembership
+
+    pupil = factory.SubFactory(PersonFactory)
+    group = factory.SubFactory(GroupFactory)
+    start_date = factory.LazyAttribute(lambda o: o.group.school_year.start_date)
+    end_date = None
+
+
+class SubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Subject
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    code = factory.Sequence(lambda n: f"MAT{n:04d}")
+    label = factory.Sequence(lambda n: f"Matière{n:04d}")
+
+
+class TeachingServiceFactory(DjangoModelFactory):
+    """A service for a division by default; pass `division=None, group=…` for a group."""
+
+    class Meta:
+        model = TeachingService
+        skip_postgeneration_save = True
+
+    division = factory.SubFactory(DivisionFactory)
+    group = None
+    school_year = factory.LazyAttribute(
+        lambda o: o.division.school_year if o.division is not None else o.group.school_year
+    )
+    establishment = factory.SelfAttribute("school_year.establishment")
+    subject = factory.SubFactory(
+        SubjectFactory, establishment=factory.SelfAttribute("..establishment")
+    )
+
+    @factory.post_generation
+    def teachers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teachers.set(extracted)
+
+
+# Builders for the people the tests talk about: each is a person with the rows that make
+# them what they are, so that a test reads "given a pupil of 3A", not six factory calls.
+
+
+def pupil_in(division: Division, *, account: bool = False, **person_fields) -> Person:
+    """A pupil registered in the division's establishment and enrolled in it for the
+    whole school year."""
+    pupil = PersonFactory(**person_fields)
+    RoleFactory(person=pupil, establishment=division.establishment, kind=RoleKind.PUPIL)
+    EnrolmentFactory(pupil=pupil, division=division)
+    if account:
+        AccountFactory(person=pupil)
+    return pupil
+
+
+def staff_account(establishment: Establishment, *kinds: str, **person_fields) -> Account:
+    """An account whose person holds `kinds` (teacher by default) in `establishment`."""
+    account = AccountFactory(person=PersonFactory(**person_fields))
+    for kind in kinds or (RoleKind.TEACHER,):
+        RoleFactory(person=account.person, establishment=establishment, kind=kind)
+    return account
+
+
+def guardian_account(*children: Person, level: int = ResponsibilityLevel.LEGAL) -> Account:
+    """An account whose person is a responsible adult of each of `children`."""
+    account = AccountFactory()
+    for child in children:
+        GuardianshipFactory(guardian=account.person, pupil=child, level=level)
+    return account
+
+
+def group_service(group: Group, *teachers: Person, **fields) -> TeachingService:
+    return TeachingServiceFactory(division=None, group=group, teachers=teachers, **fields)
+
+
+def division_service(division: Division, *teachers: Person, **fields) -> TeachingService:
+    return TeachingServiceFactory(division=division, teachers=teachers, **fields)
