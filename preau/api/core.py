@@ -5,6 +5,7 @@ from ninja import Router
 
 from preau.api.schemas import DivisionOut, MeOut
 from preau.core.access import refuse
+from preau.core.models import ResponsibilityLevel
 from preau.core.selectors import today
 from preau.portal.spaces import STAFF
 from preau.structure.models import Level
@@ -31,16 +32,16 @@ def me(request):
         for space in spaces.spaces
         if space.kind == "region"
     ]
-    seen_guardian = set()
+    # Legal guardian of a child in an establishment, or contact (levels 2 and 3) there.
+    family_roles: dict[str, tuple[str, str]] = {}
     for child in spaces.children:
-        if child.uai not in seen_guardian:
-            seen_guardian.add(child.uai)
-            roles.append(
-                {
-                    "role": "guardian",
-                    "establishment": {"uai": child.uai, "name": child.establishment_name},
-                }
-            )
+        role = "guardian" if child.level == ResponsibilityLevel.LEGAL else "contact"
+        if family_roles.get(child.uai, ("contact",))[0] == "contact":
+            family_roles[child.uai] = (role, child.establishment_name)
+    roles += [
+        {"role": role, "establishment": {"uai": uai, "name": name}}
+        for uai, (role, name) in family_roles.items()
+    ]
     placements = current_divisions([child.id for child in spaces.children], day)
     return {
         "id": person.pk,

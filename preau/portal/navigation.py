@@ -13,6 +13,9 @@ from preau.core.models import STAFF_ROLES, RoleKind
 
 # Audiences: who a link is for. Staff roles are RoleKind values; the others:
 FAMILY = "family"
+# A person in charge of a pupil or a contact (SIECLE levels 2 and 3) and of nobody as a
+# legal guardian: by default timetable, homework and absences, no grades (access.md).
+FAMILY_CONTACT = "family_contact"
 PUPIL = "pupil"
 HEAD_TEACHER = "head_teacher"
 REGION = "region_admin"
@@ -22,8 +25,9 @@ DIRECTION = frozenset({RoleKind.DIRECTION})
 ADMINISTRATION = frozenset({RoleKind.DIRECTION, RoleKind.SECRETARIAT})
 WHOLE_SCHOOL_ATTENDANCE = VIE_SCOLAIRE | DIRECTION
 LEARNERS = frozenset({FAMILY, PUPIL})
+FAMILIES = frozenset({FAMILY, FAMILY_CONTACT})
 TEACHER = frozenset({RoleKind.TEACHER})
-ALL = frozenset({FAMILY, PUPIL, REGION, HEAD_TEACHER}) | STAFF_ROLES
+ALL = frozenset({FAMILY, FAMILY_CONTACT, PUPIL, REGION, HEAD_TEACHER}) | STAFF_ROLES
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             Link(
                 _("Emploi du temps"),
                 "timetable:home",
-                LEARNERS | TEACHER | VIE_SCOLAIRE | ADMINISTRATION,
+                LEARNERS | FAMILIES | TEACHER | VIE_SCOLAIRE | ADMINISTRATION,
             ),
         ),
     ),
@@ -59,8 +63,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "homework",
         _("Cahier de textes"),
         (
-            Link(_("Travail à faire"), "homework:todo", LEARNERS),
-            Link(_("Contenu des séances"), "homework:content", LEARNERS | TEACHER),
+            Link(_("Travail à faire"), "homework:todo", LEARNERS | FAMILIES),
+            Link(_("Contenu des séances"), "homework:content", LEARNERS | FAMILIES | TEACHER),
             Link(_("Charge de travail"), "homework:workload", TEACHER | DIRECTION),
             Link(_("Visa"), "homework:review", DIRECTION),
         ),
@@ -81,7 +85,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "attendance",
         _("Vie scolaire"),
         (
-            Link(_("Absences et retards"), "attendance:mine", LEARNERS),
+            Link(_("Absences et retards"), "attendance:mine", LEARNERS | FAMILIES),
             Link(_("Justifier une absence"), "attendance:justify", frozenset({FAMILY})),
             Link(_("Appel"), "attendance:roll_call", TEACHER),
             Link(_("Absences du jour"), "attendance:desk", WHOLE_SCHOOL_ATTENDANCE),
@@ -147,7 +151,7 @@ class Section:
 
 def audiences_for(*, kind: str, roles: frozenset[str], head_teacher: bool) -> frozenset[str]:
     if kind == "family":
-        return frozenset({FAMILY})
+        return frozenset({FAMILY if "guardian" in roles else FAMILY_CONTACT})
     if kind == "pupil":
         return frozenset({PUPIL})
     if kind == "region":

@@ -9,10 +9,11 @@ several switches between them without signing in again.
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from preau.core.access import StaffScope
-from preau.core.models import STAFF_ROLES, Person, Role, RoleKind
+from preau.core.models import STAFF_ROLES, Person, ResponsibilityLevel, Role, RoleKind
 from preau.structure.models import Division
 
 STAFF = "staff"
@@ -61,6 +62,8 @@ class Child:
     establishment_id: int
     establishment_name: str
     uai: str
+    # The person's SIECLE responsibility level for this child (1 legal guardian).
+    level: int = ResponsibilityLevel.LEGAL
 
     @property
     def display_name(self) -> str:
@@ -129,13 +132,18 @@ def spaces_of(person: Person | None, day: date) -> PersonSpaces:
             establishment_id=role.establishment_id,
             establishment_name=role.establishment.name,
             uai=role.establishment.uai,
+            level=role.guardian_level,
         )
         for role in Role.objects.current(day)
         .filter(kind=RoleKind.PUPIL, person__guardianships__guardian=person)
+        .annotate(guardian_level=F("person__guardianships__level"))
         .select_related("person", "establishment")
         .order_by("person__birth_date", "person__first_name", "establishment__name")
     )
     if children:
-        spaces.append(Space(key="family", kind=FAMILY))
+        legal = any(child.level == ResponsibilityLevel.LEGAL for child in children)
+        spaces.append(
+            Space(key="family", kind=FAMILY, roles=frozenset({"guardian" if legal else "contact"}))
+        )
     spaces.sort(key=lambda space: (KIND_ORDER[space.kind], space.establishment_name))
     return PersonSpaces(spaces=tuple(spaces), children=children)

@@ -276,3 +276,12 @@ def test_the_openapi_document_describes_the_endpoints(client):
     assert "/api/v1/me" in document["paths"]
     assert "/api/v1/establishments/{uai}/divisions" in document["paths"]
     assert reverse("api:openapi-json") == "/api/v1/openapi.json"
+
+
+def test_me_calls_a_person_in_charge_a_contact_not_a_guardian(client):
+    child = pupil_in(DivisionFactory())
+    grandmother = guardian_account(child, level=2)
+    log_in(client, grandmother)
+    body = get_json(client, reverse("api:me"))
+    assert [role["role"] for role in body["roles"]] == ["contact"]
+    assert [c["id"] for c in body["children"]] == [child.pk]

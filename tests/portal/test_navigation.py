@@ -9,6 +9,7 @@ from django.urls import reverse
 from preau.core.models import STAFF_ROLES, RoleKind
 from preau.portal.navigation import (
     FAMILY,
+    FAMILY_CONTACT,
     HEAD_TEACHER,
     MAX_SECTIONS,
     PUPIL,
@@ -25,12 +26,13 @@ STAFF_AUDIENCES = [*sorted(STAFF_ROLES), HEAD_TEACHER]
 
 def every_audience() -> list[frozenset[str]]:
     """Every non-empty combination of staff roles (with or without head teacher), and
-    each of the family, pupil and region spaces."""
+    each of the family (legal guardian or contact), pupil and region spaces."""
     staff = chain.from_iterable(
         combinations(STAFF_AUDIENCES, size) for size in range(1, len(STAFF_AUDIENCES) + 1)
     )
     return [frozenset(combo) for combo in staff] + [
         frozenset({FAMILY}),
+        frozenset({FAMILY_CONTACT}),
         frozenset({PUPIL}),
         frozenset({REGION}),
     ]
@@ -41,7 +43,7 @@ MENUS = {audiences: menu_for(audiences) for audiences in AUDIENCES}
 
 
 def test_every_combination_is_covered():
-    assert len(AUDIENCES) == 2 ** len(STAFF_AUDIENCES) - 1 + 3 == 66
+    assert len(AUDIENCES) == 2 ** len(STAFF_AUDIENCES) - 1 + 4 == 67
 
 
 @pytest.mark.parametrize("audiences", AUDIENCES, ids=lambda a: "+".join(sorted(a)))
@@ -117,7 +119,7 @@ def test_anyone_beyond_a_teacher_sees_the_section_as_etablissement(audiences):
     assert "Mes classes" not in labels(audiences)
 
 
-@pytest.mark.parametrize("audiences", [{FAMILY}, {PUPIL}])
+@pytest.mark.parametrize("audiences", [{FAMILY}, {FAMILY_CONTACT}, {PUPIL}])
 def test_families_and_pupils_have_no_administration_nor_establishment(audiences):
     assert "Administration" not in labels(audiences)
     assert "Établissement" not in labels(audiences)
@@ -152,7 +154,8 @@ def test_a_person_with_several_roles_gets_one_menu_holding_each_roles_links():
 @pytest.mark.parametrize(
     ("kind", "roles", "head_teacher", "expected"),
     [
-        ("family", frozenset({RoleKind.TEACHER}), True, {FAMILY}),
+        ("family", frozenset({"guardian"}), False, {FAMILY}),
+        ("family", frozenset({"contact"}), False, {FAMILY_CONTACT}),
         ("pupil", frozenset({RoleKind.PUPIL}), False, {PUPIL}),
         ("region", frozenset({RoleKind.REGION_ADMIN}), False, {REGION}),
         ("staff", frozenset({RoleKind.TEACHER}), True, {RoleKind.TEACHER, HEAD_TEACHER}),
@@ -166,6 +169,16 @@ def test_a_person_with_several_roles_gets_one_menu_holding_each_roles_links():
 )
 def test_audiences_of_a_space(kind, roles, head_teacher, expected):
     assert audiences_for(kind=kind, roles=roles, head_teacher=head_teacher) == expected
+
+
+def test_contacts_see_timetable_homework_and_absences_but_no_grades_by_default():
+    """access.md: levels 2 and 3 see only what the establishment enables; by default
+    timetable, homework and absences, no grades."""
+    contact = links({FAMILY_CONTACT})
+    assert {"timetable:home", "homework:todo", "attendance:mine"} <= contact
+    assert not any(url.startswith("grades:") for url in contact)
+    assert "attendance:justify" not in contact
+    assert contact < links({FAMILY})
 
 
 def test_a_page_belongs_to_the_section_linking_to_it_or_sharing_its_namespace():

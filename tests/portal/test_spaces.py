@@ -150,3 +150,30 @@ def test_switching_child_from_a_staff_space_enters_the_family_space(client, teac
     log_in(client, account)
     client.post(SWITCH_CHILD, {"child": str(child.pk)})
     assert client.get(HOME).context["space"].key == "family"
+
+
+def test_a_person_in_charge_of_a_pupil_gets_the_contact_menu_without_grades(client):
+    """Given a grandmother recorded as "personne en charge" (level 2) of a pupil,
+    when she signs in, then her family space shows timetable, homework and absences
+    but no grades (access.md: no grades for levels 2 and 3 by default)."""
+    child = pupil_in(DivisionFactory())
+    grandmother = guardian_account(child, level=2)
+    log_in(client, grandmother)
+    response = client.get(HOME)
+    space = response.context["space"]
+    assert (space.kind, space.roles) == ("family", frozenset({"contact"}))
+    assert [c.level for c in response.context["children"]] == [2]
+    sections = [section.key for section in response.context["menu"]]
+    assert "grades" not in sections
+    assert {"timetable", "homework", "attendance"} <= set(sections)
+
+
+def test_a_legal_guardian_of_one_child_and_contact_of_another_gets_the_full_menu(client):
+    first, second = pupil_in(DivisionFactory()), pupil_in(DivisionFactory())
+    account = guardian_account(first)
+    GuardianshipFactory(guardian=account.person, pupil=second, level=3)
+    log_in(client, account)
+    response = client.get(HOME)
+    assert response.context["space"].roles == frozenset({"guardian"})
+    assert sorted(c.level for c in response.context["children"]) == [1, 3]
+    assert "grades" in [section.key for section in response.context["menu"]]
