@@ -17,7 +17,7 @@ os.environ.setdefault("PREAU_VAR_DIR", tempfile.mkdtemp(prefix="preau-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.config.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
