@@ -14,23 +14,13 @@ if ! "$bin/python" manage.py seed_demo --if-empty; then
   exit 1
 fi
 
-"$bin/celery" -A preau worker --pool=solo --loglevel=WARNING --logfile="$var/log/worker.log" &
+"$bin/celery" -A preau worker --pool=solo --loglevel=WARNING >"$var/log/worker.log" 2>&1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 
   Préau est prêt : http://$host:$port/
-
-  Comptes de démonstration (mot de passe : demo)
-    direction   chef d'établissement du collège
-    cpe         conseiller principal d'éducation du collège
-    prof        enseignant (collège et quelques heures au lycée)
-    parent      responsable légal de deux enfants (collège et lycée)
-    parent2     l'autre responsable légal de l'enfant du collège
-    eleve       élève du collège
-    admin       superutilisateur
-
   Les courriels (mot de passe oublié) sont écrits dans $var/mail/.
   Ctrl+C pour arrêter.
 

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         if demo_exists():
             if if_empty:
                 self.stdout.write("Les données de démonstration sont déjà chargées.")
+                self._accounts()
                 return
             raise CommandError(
                 "Les données de démonstration sont déjà chargées (--if-empty pour ne rien faire)."
@@ -38,6 +39,9 @@ class Command(BaseCommand):
             f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
             f"{summary.staff} autres personnels, {summary.accounts} comptes."
         )
+        self._accounts()
+
+    def _accounts(self) -> None:
         self.stdout.write(f"Comptes de démonstration (mot de passe « {PASSWORD} ») :")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.login:<12} {account.who}")
