@@ -747,14 +747,6 @@ class DemoBuilder:
         parts = self._parts(
             list(divisions.values()), ["Groupe 1", "Groupe 2", "Allemand", "Espagnol"]
         )
-        by_division = self._pupils(divisions, self.shape.pupils_per_division)
-        pupils = [pupil for members in by_division.values() for pupil in members]
-        # Surnames come with the family; save once families are known (see _save_families).
-        placement = {
-            id(pupil): (college, divisions[name])
-            for name, members in by_division.items()
-            for pupil in members
-        }
         direction_specs = [
             ("direction", "Laurent", "Weber", "M", RoleKind.DIRECTION, "Principal"),
             (None, "Céline", "Marchal", "MME", RoleKind.DIRECTION, "Principale adjointe"),
@@ -769,26 +761,32 @@ class DemoBuilder:
             ),
             (None, None, None, "MME", RoleKind.SECRETARIAT, "Secrétariat de scolarité"),
             ("aed", "Yanis", "Benali", "M", RoleKind.EDUCATION_ASSISTANT, "AED"),
-            *[
-                (
-                    None,
-                    None,
-                    None,
-                    self.rng.choice(["M", "MME"]),
-                    RoleKind.EDUCATION_ASSISTANT,
-                    "AED",
-                )
-                for _ in range(1 if self.small else 3)
-            ],
+            *self._assistants(1 if self.small else 3),
         ]
         self._staff(college, direction_specs)
+        return self._pupils_of(college, year, divisions, subjects, parts)
+
+    def _assistants(self, count: int) -> list[tuple]:
+        return [
+            (None, None, None, self.rng.choice(["M", "MME"]), RoleKind.EDUCATION_ASSISTANT, "AED")
+            for _ in range(count)
+        ]
+
+    def _pupils_of(self, establishment, year, divisions, subjects, parts) -> dict:
+        """The pupils of each division; their surnames come with their family, and
+        they are saved once families are known (see _save_families)."""
+        by_division = self._pupils(divisions, self.shape.pupils_per_division)
         return {
             "divisions": divisions,
             "subjects": subjects,
             "parts": parts,
             "by_division": by_division,
-            "pupils": pupils,
-            "placement": placement,
+            "pupils": [pupil for members in by_division.values() for pupil in members],
+            "placement": {
+                id(pupil): (establishment, divisions[name])
+                for name, members in by_division.items()
+                for pupil in members
+            },
             "year": year,
         }
 
@@ -803,41 +801,16 @@ class DemoBuilder:
         codes = {code for curriculum in LYCEE_CURRICULUM.values() for code in curriculum}
         subjects = self._subjects(lycee, sorted(codes | set(SPECIALITIES) | {"ALL2", "ESP2"}))
         parts = self._parts(list(divisions.values()), ["Allemand", "Espagnol"])
-        by_division = self._pupils(divisions, self.shape.pupils_per_division)
-        pupils = [pupil for members in by_division.values() for pupil in members]
-        placement = {
-            id(pupil): (lycee, divisions[name])
-            for name, members in by_division.items()
-            for pupil in members
-        }
         specs = [
             ("proviseur", "Catherine", "Muller", "MME", RoleKind.DIRECTION, "Proviseure"),
             (None, None, None, "M", RoleKind.DIRECTION, "Proviseur adjoint"),
             (None, None, None, "MME", RoleKind.CPE, "CPE"),
             (None, None, None, "M", RoleKind.CPE, "CPE"),
             (None, None, None, "MME", RoleKind.SECRETARIAT, "Secrétaire de direction"),
-            *[
-                (
-                    None,
-                    None,
-                    None,
-                    self.rng.choice(["M", "MME"]),
-                    RoleKind.EDUCATION_ASSISTANT,
-                    "AED",
-                )
-                for _ in range(1 if self.small else 6)
-            ],
+            *self._assistants(1 if self.small else 6),
         ]
         self._staff(lycee, specs)
-        return {
-            "divisions": divisions,
-            "subjects": subjects,
-            "parts": parts,
-            "by_division": by_division,
-            "pupils": pupils,
-            "placement": placement,
-            "year": year,
-        }
+        return self._pupils_of(lycee, year, divisions, subjects, parts)
 
     def _demo_people(self, college, college_year, c, lycee, lycee_year, ly) -> None:
         """The named demo people, put in the places interfaces.md gives them."""
