@@ -100,3 +100,51 @@ def public_calendar_for_uai(uai: str) -> str:
     """The public-holiday calendar of an establishment, from its département (the first
     three digits of its UAI): 0573456J in Moselle keeps Vendredi saint and 26 December."""
     return _PUBLIC_CALENDAR_BY_DEPARTEMENT.get(uai[:3], "metropole")
+
+
+_ACADEMY_DEPARTEMENTS = {
+    "aix-marseille": "04 05 13 84",
+    "amiens": "02 60 80",
+    "besancon": "25 39 70 90",
+    "bordeaux": "24 33 40 47 64",
+    "clermont-ferrand": "03 15 43 63",
+    "creteil": "77 93 94",
+    "dijon": "21 58 71 89",
+    "grenoble": "07 26 38 73 74",
+    "lille": "59 62",
+    "limoges": "19 23 87",
+    "lyon": "01 42 69",
+    "montpellier": "11 30 34 48 66",
+    "nancy-metz": "54 55 57 88",
+    "nantes": "44 49 53 72 85",
+    "nice": "06 83",
+    "normandie": "14 27 50 61 76",
+    "orleans-tours": "18 28 36 37 41 45",
+    "paris": "75",
+    "poitiers": "16 17 79 86",
+    "reims": "08 10 51 52",
+    "rennes": "22 29 35 56",
+    "strasbourg": "67 68",
+    "toulouse": "09 12 31 32 46 65 81 82",
+    "versailles": "78 91 92 95",
+}
+# The first three characters of a UAI: "0" and the département in metropolitan France,
+# 620/720 for Corse-du-Sud and Haute-Corse, the overseas département otherwise.
+_ACADEMY_BY_UAI_PREFIX = {
+    f"0{departement}": academy
+    for academy, departements in _ACADEMY_DEPARTEMENTS.items()
+    for departement in departements.split()
+} | {
+    "620": "corse",
+    "720": "corse",
+    "971": "guadeloupe",
+    "972": "martinique",
+    "973": "guyane",
+    "974": "la-reunion",
+    "976": "mayotte",
+}
+
+
+def academy_for_uai(uai: str) -> str | None:
+    """The académie of an establishment, from the département its UAI starts with."""
+    return _ACADEMY_BY_UAI_PREFIX.get(uai[:3])

@@ -269,10 +269,23 @@ NATIONAL_SOURCES = frozenset(
 )
 
 
+class IdentifiedAs(models.TextChoices):
+    """What a source identifies: EDT numbers its teachers and its pupils separately, so
+    `edt:10` may be a teacher and another person a pupil."""
+
+    ANY = "", _("personne")
+    PUPIL = "pupil", _("élève")
+    TEACHER = "teacher", _("enseignant")
+    GUARDIAN = "guardian", _("responsable")
+
+
 class ExternalId(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_ids")
     source = models.CharField(_("source"), max_length=12, choices=IdentifierSource.choices)
     value = models.CharField(_("identifiant"), max_length=100)
+    kind = models.CharField(
+        _("identifie un"), max_length=10, choices=IdentifiedAs.choices, blank=True, default=""
+    )
     establishment = models.ForeignKey(
         Establishment,
         on_delete=models.CASCADE,
@@ -287,12 +300,12 @@ class ExternalId(models.Model):
         verbose_name_plural = _("identifiants externes")
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "value", "establishment"],
+                fields=["source", "kind", "value", "establishment"],
                 condition=Q(establishment__isnull=False),
                 name="external_id_unique_in_establishment",
             ),
             models.UniqueConstraint(
-                fields=["source", "value"],
+                fields=["source", "kind", "value"],
                 condition=Q(establishment__isnull=True),
                 name="external_id_unique_nationally",
             ),

@@ -1,5 +1,6 @@
 """Reads about establishments and people."""
 
+import re
 from datetime import date
 
 from django.utils import timezone
@@ -35,22 +36,29 @@ class UnknownReference(LookupError):
     pass
 
 
-def person_by_ref(ref: str, *, establishment: Establishment | None) -> Person:
+def person_by_ref(
+    ref: str, *, establishment: Establishment | None, kind: str | None = None
+) -> Person:
     """The person a `SOURCE:ID` reference names (interfaces.md): `edt:1234`, `ine:…`,
-    `siecle:…`, `sts:…`, `fet:<name>`. Raises UnknownReference with a readable reason."""
+    `siecle:…`, `sts:…`, `fet:<name>`; `kind` (pupil, teacher, guardian) settles
+    sources that number each kind apart. Raises UnknownReference with a readable
+    reason."""
     source, sep, value = ref.partition(":")
     source = source.strip().lower()
-    value = value.strip()
+    # Names (FET) compare with runs of white space folded to one space.
+    value = re.sub(r"\s+", " ", value).strip()
     if not sep or not source or not value:
         raise UnknownReference(
             f"« {ref} » n'est pas une référence SOURCE:ID (par exemple edt:1234)."
         )
     identifiers = ExternalId.objects.filter(source=source, value=value)
+    if kind is not None:
+        identifiers = identifiers.filter(kind__in=[kind, ""])
     if source in NATIONAL_SOURCES:
         identifiers = identifiers.filter(establishment__isnull=True)
     elif establishment is not None:
         identifiers = identifiers.filter(establishment=establishment)
-    found = list(identifiers.select_related("person")[:2])
+    found = list({i.person_id: i for i in identifiers.select_related("person")[:3]}.values())
     if not found:
         raise UnknownReference(f"Aucune personne n'a l'identifiant {source}:{value}.")
     if len(found) > 1:

@@ -163,15 +163,22 @@ def person_create(*, actor, establishment: Establishment | None = None, **fields
 
 @transaction.atomic
 def external_id_set(
-    *, actor, person: Person, source: str, value: str, establishment: Establishment | None
+    *,
+    actor,
+    person: Person,
+    source: str,
+    value: str,
+    establishment: Establishment | None,
+    kind: str = "",
 ) -> ExternalId:
-    """Record the identifier a source gives a person (idempotent)."""
+    """Record the identifier a source gives a person (idempotent); `kind` says whether
+    the source identifies a pupil, a teacher or a guardian (see IdentifiedAs)."""
     require_administrator(actor, establishment)
     if source not in IdentifierSource.values:
         raise ValidationError({"source": f"Source d'identifiant inconnue : « {source} »."})
     scope = None if source in NATIONAL_SOURCES else establishment
     identifier, created = ExternalId.objects.get_or_create(
-        source=source, value=value, establishment=scope, defaults={"person": person}
+        source=source, kind=kind, value=value, establishment=scope, defaults={"person": person}
     )
     if identifier.person_id != person.pk:
         raise ValidationError(

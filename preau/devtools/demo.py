@@ -495,6 +495,7 @@ class DemoBuilder:
             ExternalId(
                 person=person,
                 source="sts",
+                kind="teacher",
                 value=str(20000 + self.siecle_counter),
                 establishment=establishment,
             )
@@ -1137,6 +1138,7 @@ class DemoBuilder:
                         ExternalId(
                             person=guardian,
                             source="siecle",
+                            kind="guardian",
                             value=str(500000 + self.siecle_counter),
                             establishment=placement[id(children[0])][0],
                         )
@@ -1168,6 +1170,7 @@ class DemoBuilder:
                 ExternalId(
                     person=pupil,
                     source="ine",
+                    kind="pupil",
                     value=f"{self.rng.randint(10**9, 10**10 - 1)}{self.rng.choice('ABCDEFGHJK')}",
                     establishment=None,
                 )
@@ -1176,6 +1179,7 @@ class DemoBuilder:
                 ExternalId(
                     person=pupil,
                     source="siecle",
+                    kind="pupil",
                     value=str(self.siecle_counter),
                     establishment=establishment,
                 )
