@@ -7,7 +7,8 @@ The default school year runs around today, because the pages and the API read th
 structures "on today": a test never depends on the date it runs.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import factory
 from factory.django import DjangoModelFactory, Password
@@ -255,3 +256,69 @@ def group_service(group: Group, *teachers: Person, **fields) -> TeachingService:
 
 def division_service(division: Division, *teachers: Person, **fields) -> TeachingService:
     return TeachingServiceFactory(division=division, teachers=teachers, **fields)
+
+
+# Timetables ---------------------------------------------------------------------------
+
+
+class RoomFactory(DjangoModelFactory):
+    class Meta:
+        model = "timetable.Room"
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    name = factory.Sequence(lambda n: f"Salle{n:04d}")
+
+
+def _local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def _audience(unit: str) -> factory.PostGeneration:
+    """A hook adding one audience row naming each object given (a division, a group…)."""
+
+    def add(occurrence, create, extracted, **kwargs):
+        if create and extracted:
+            for value in extracted:
+                occurrence.audience.create(**{unit: value})
+
+    return factory.PostGeneration(add)
+
+
+class OccurrenceFactory(DjangoModelFactory):
+    """A session on `date` from `hour` for 55 minutes (Europe/Paris), added by hand (no
+    source course). Its resources: `teachers=[…]`, `rooms=[…]`, and its audience
+    `divisions=[…]`, `groups=[…]`, `class_parts=[…]`, `pupils=[…]`."""
+
+    class Meta:
+        model = "timetable.Occurrence"
+        skip_postgeneration_save = True
+
+    class Params:
+        hour = 8
+        minute = 0
+        minutes = 55
+
+    school_year = factory.SubFactory(SchoolYearFactory)
+    establishment = factory.SelfAttribute("school_year.establishment")
+    uid = factory.Sequence(lambda n: f"test:{n:06d}")
+    date = factory.LazyFunction(today)
+    start = factory.LazyAttribute(lambda o: _local(o.date, o.hour, o.minute))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=o.minutes))
+    subject = factory.SubFactory(
+        SubjectFactory, establishment=factory.SelfAttribute("..establishment")
+    )
+
+    @factory.post_generation
+    def teachers(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.teachers.set(extracted)
+
+    @factory.post_generation
+    def rooms(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.rooms.set(extracted)
+
+    divisions = _audience("division")
+    groups = _audience("group")
+    class_parts = _audience("class_part")
+    pupils = _audience("pupil")

@@ -92,17 +92,45 @@ def default_period_bounds(
     spring = last_day_before("printemps", date(end.year, 4, 10))
     january_end = date(end.year, 1, 31)
     return {
-        PeriodScheme.TRIMESTERS: [
-            ("1er trimestre", start, christmas),
-            ("2e trimestre", christmas + timedelta(days=1), spring),
-            ("3e trimestre", spring + timedelta(days=1), end),
-        ],
-        PeriodScheme.SEMESTERS: [
-            ("1er semestre", start, january_end),
-            ("2d semestre", january_end + timedelta(days=1), end),
-        ],
+        PeriodScheme.TRIMESTERS: _within(
+            [
+                ("1er trimestre", start, christmas),
+                ("2e trimestre", christmas + timedelta(days=1), spring),
+                ("3e trimestre", spring + timedelta(days=1), end),
+            ],
+            start,
+            end,
+        ),
+        PeriodScheme.SEMESTERS: _within(
+            [
+                ("1er semestre", start, january_end),
+                ("2d semestre", january_end + timedelta(days=1), end),
+            ],
+            start,
+            end,
+        ),
         PeriodScheme.YEAR: [("Année", start, end)],
     }
+
+
+def _within(
+    periods: list[tuple[str, date, date]], start: date, end: date
+) -> list[tuple[str, date, date]]:
+    """Consecutive periods cut to the year, which may be shorter than usual (a timetable
+    imported for a few weeks): a period left without two days goes to its neighbour."""
+    kept: list[tuple[str, date, date]] = []
+    for label, _, last in periods:
+        first = kept[-1][2] + timedelta(days=1) if kept else start
+        last = min(last, end)
+        if last > first:
+            kept.append((label, first, last))
+        elif kept and last >= first:
+            kept[-1] = (kept[-1][0], kept[-1][1], last)
+    if not kept:
+        return [(periods[0][0], start, end)]
+    kept[-1] = (kept[-1][0], kept[-1][1], end)
+    # Numbered from the first again: a short year starts with its "1er trimestre".
+    return [(periods[n][0], first, last) for n, (_, first, last) in enumerate(kept)]
 
 
 @transaction.atomic

@@ -4,10 +4,12 @@ staff, and the demo accounts of interfaces.md.
 
 Deterministic: the same seed and the same school year give the same data. Bulk
 inserts keep seeding well under a minute; the establishment and its school year go
-through the services like any other. Later releases add timetables, roll calls,
-grades and messages on top of these people.
+through the services like any other. Their timetables come from `demo_timetable`,
+imported like any timetable file. Later releases add roll calls, grades and messages
+on top of these people.
 """
 
+import itertools
 import math
 import random
 import time
@@ -38,6 +40,7 @@ from preau.core.models import (
     SchoolYear,
 )
 from preau.core.services import adult_objection_set, establishment_create, school_year_create
+from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
     ClassPartMembership,
@@ -177,28 +180,23 @@ LYCEE_CURRICULUM = {
     "TLE": {"PHILO": 4, "HIGEO": 3, "AGL1": 2, "G-SCI": 2, "EPS": 2},
 }
 SPECIALITIES = ["MATHS", "PH-CH", "SVT", "SES", "HGGSP", "HLPHI", "NSINF"]
-# Divisions a teacher of the subject usually takes in charge.
+# Spécialités per pupil, hence barrettes, per level.
+SPECIALITY_COUNT = {"1RE": 3, "TLE": 2}
+# Weekly hours of a lycée teacher's service (certifié); collège teachers take a number
+# of divisions instead (LOAD).
+LYCEE_SERVICE = 18
+# Divisions a collège teacher of the subject usually takes in charge.
 LOAD = {
     "FRANC": 4,
     "MATHS": 4,
     "HIGEO": 5,
     "AGL1": 6,
-    "ALL2": 6,
-    "ESP2": 6,
     "SVT": 9,
     "PH-CH": 7,
     "TECHN": 10,
     "A-PLA": 18,
     "EDMUS": 18,
     "EPS": 6,
-    "LCALA": 6,
-    "PHILO": 5,
-    "SES": 9,
-    "SNTEC": 9,
-    "G-SCI": 9,
-    "NSINF": 6,
-    "HGGSP": 6,
-    "HLPHI": 6,
 }
 
 
@@ -258,6 +256,9 @@ class DemoSummary:
     divisions: int = 0
     groups: int = 0
     accounts: int = 0
+    occurrences: int = 0
+    unplaced_sessions: int = 0
+    timetable_seconds: float = 0.0
     seconds: float = 0.0
 
 
@@ -293,9 +294,11 @@ class Family:
 
 
 class DemoBuilder:
-    def __init__(self, *, small: bool, seed: int, today: date):
+    def __init__(self, *, small: bool, seed: int, today: date, timetables: bool = True):
+        self.with_timetables = timetables
         self.shape = SMALL if small else FULL
         self.small = small
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake = Faker("fr_FR")
         self.fake.seed_instance(seed)
@@ -308,6 +311,9 @@ class DemoBuilder:
         self.external_ids: list[ExternalId] = []
         self.summary = DemoSummary()
         self.siecle_counter = 100000
+        # Spécialité groups: name → (level, subject code, barrette), and their sizes.
+        self.barrettes: dict[str, tuple[str, str, int]] = {}
+        self.speciality_sizes: dict[str, int] = defaultdict(int)
 
     # People -----------------------------------------------------------------------
 
@@ -674,6 +680,20 @@ class DemoBuilder:
         Account.objects.bulk_create(self.accounts, batch_size=BATCH)
         ExternalId.objects.bulk_create(self.external_ids, batch_size=BATCH)
         self._objection()
+        if self.with_timetables:
+            self.timetables = build_demo_timetables(
+                schools=[(college, college_year), (lycee, lycee_year)],
+                barrettes=self.barrettes,
+                seed=self.seed,
+                today=self.today,
+                # The small demo (tests) gets the same weekly timetable, dated for the
+                # week before the reference weeks, these two and the week after only:
+                # the browser tests restore every row before each test.
+                weeks_around=1 if self.small else None,
+            )
+            self.summary.occurrences = self.timetables.occurrences
+            self.summary.timetable_seconds = self.timetables.seconds
+            self.summary.unplaced_sessions = self.timetables.unplaced
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)
@@ -980,6 +1000,23 @@ class DemoBuilder:
         services: list[tuple[TeachingService, list[Person]]] = []
         head_teacher: dict[str, Person] = {}
         teachers_by_subject: dict[str, list[Person]] = {}
+        weekly: dict[int, float] = defaultdict(float)
+
+        def teacher_for(code: str, hours: float, busy=()) -> Person:
+            """The first teacher of the subject with room for `hours` more in their
+            weekly service (18 hours), a new one when all are full; never one of `busy`
+            (the teachers of the other groups of the same barrette)."""
+            pool = teachers_by_subject.setdefault(code, [])
+            teacher = next(
+                (t for t in pool if weekly[id(t)] + hours <= LYCEE_SERVICE and id(t) not in busy),
+                None,
+            )
+            if teacher is None:
+                teacher = self._teachers(year.establishment, 1)[0]
+                pool.append(teacher)
+            weekly[id(teacher)] += hours
+            return teacher
+
         for level, curriculum in LYCEE_CURRICULUM.items():
             for code, hours in curriculum.items():
                 targets = [d for d in divisions.values() if d.level == level]
@@ -989,12 +1026,8 @@ class DemoBuilder:
                     services.append(
                         (self._service(year, subjects[code], division=mine, hours=hours), [prof])
                     )
-                pool = teachers_by_subject.setdefault(code, [])
-                for index, division in enumerate(targets):
-                    slot = index // LOAD[code]
-                    while len(pool) <= slot:
-                        pool.extend(self._teachers(year.establishment, 1))
-                    teacher = pool[slot]
+                for division in targets:
+                    teacher = teacher_for(code, hours)
                     services.append(
                         (
                             self._service(year, subjects[code], division=division, hours=hours),
@@ -1024,9 +1057,13 @@ class DemoBuilder:
                         (self._service(year, subjects[code], group=group, hours=2.5), [teacher])
                     )
         # Spécialités: groups of pupils chosen one by one, across every division of the
-        # level (three in 1re, two in Terminale).
+        # level (three in 1re, two in Terminale). As in a real lycée, the groups are
+        # spread over "barrettes" (one per spécialité a pupil takes): the groups of a
+        # barrette are taught at the same time, and a pupil is in one group of each.
         ly["speciality_groups"] = {}
+        in_barrette: dict[tuple[str, int], set[int]] = defaultdict(set)
         for level, hours in (("1RE", 4), ("TLE", 6)):
+            turn = 0
             pupils_count = sum(
                 len(ly["by_division"][d.name]) for d in divisions.values() if d.level == level
             )
@@ -1040,14 +1077,17 @@ class DemoBuilder:
                     for n in range(1, count + 1)
                 ]
                 ly["speciality_groups"][(level, code)] = groups
-                pool = teachers_by_subject.setdefault(code, [])
-                for index, group in enumerate(groups):
-                    if index >= len(pool):
-                        pool.extend(self._teachers(year.establishment, 1))
+                for group in groups:
+                    self.barrettes[group.name] = (level, code, turn % SPECIALITY_COUNT[level])
+                    turn += 1
+                for group in groups:
+                    barrette = self.barrettes[group.name]
+                    teacher = teacher_for(code, hours, busy=in_barrette[barrette[::2]])
+                    in_barrette[barrette[::2]].add(id(teacher))
                     services.append(
                         (
                             self._service(year, subjects[code], group=group, hours=hours),
-                            [pool[index]],
+                            [teacher],
                         )
                     )
         self._save_services(services)
@@ -1259,23 +1299,40 @@ class DemoBuilder:
         GroupMembership.objects.bulk_create(direct, batch_size=BATCH)
 
     def _specialities(self, pupil: Person, level: str, groups: dict) -> list[GroupMembership]:
-        wanted = 3 if level == "1RE" else 2
-        weights = [4 if code in ("MATHS", "PH-CH", "SVT", "SES") else 2 for code in SPECIALITIES]
+        """Three spécialités in 1re, two in Terminale, drawn by popularity among those
+        the barrettes allow together (one per barrette); in each, the emptiest group of
+        the barrette it falls in."""
+        wanted = SPECIALITY_COUNT[level]
+        offer: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for name, (group_level, code, barrette) in self.barrettes.items():
+            if group_level == level:
+                offer[code][barrette].append(name)
         chosen: list[str] = []
         while len(chosen) < wanted:
-            code = self.rng.choices(SPECIALITIES, weights=weights)[0]
-            if code not in chosen:
-                chosen.append(code)
-        memberships = []
-        for code in chosen:
-            prefix = f"{labels_of(level)} spé {SUBJECTS[code].short_label} "
-            options = [
-                group
-                for (uai, name), group in groups.items()
-                if uai == LYCEE_UAI and name.startswith(prefix)
+            candidates = [
+                code
+                for code in SPECIALITIES
+                if code not in chosen and _barrette_plans([*chosen, code], offer)
             ]
+            weights = [4 if code in ("MATHS", "PH-CH", "SVT", "SES") else 2 for code in candidates]
+            chosen.append(self.rng.choices(candidates, weights=weights)[0])
+
+        def emptiest(code: str, barrette: int) -> str:
+            return min(offer[code][barrette], key=lambda name: self.speciality_sizes[name])
+
+        plan = min(
+            _barrette_plans(chosen, offer),
+            key=lambda plan: sum(
+                self.speciality_sizes[emptiest(code, b)]
+                for code, b in zip(chosen, plan, strict=True)
+            ),
+        )
+        memberships = []
+        for code, barrette in zip(chosen, plan, strict=True):
+            name = emptiest(code, barrette)
+            self.speciality_sizes[name] += 1
             memberships.append(
-                GroupMembership(pupil=pupil, group=self.rng.choice(options), start_date=self.start)
+                GroupMembership(pupil=pupil, group=groups[(LYCEE_UAI, name)], start_date=self.start)
             )
         return memberships
 
@@ -1305,6 +1362,16 @@ class DemoBuilder:
         adult_objection_set(actor=None, pupil=self.theo, objects=True)
 
 
+def _barrette_plans(codes: list[str], offer: dict) -> list[tuple[int, ...]]:
+    """The ways of taking each spécialité of `codes` in a different barrette."""
+    barrettes = sorted({b for code in codes for b in offer.get(code, {})})
+    return [
+        plan
+        for plan in itertools.permutations(barrettes, len(codes))
+        if all(plan[i] in offer[code] for i, code in enumerate(codes))
+    ]
+
+
 def academic_email(person: Person) -> str:
     return (
         f"{ascii_slug(person.first_name)}.{ascii_slug(person.last_name)}@ac-nancy-metz.example.org"
@@ -1321,5 +1388,9 @@ def demo_exists() -> bool:
     return Establishment.objects.filter(uai__in=DEMO_UAIS).exists()
 
 
-def build_demo(*, small: bool = False, seed: int = 2026, today: date | None = None) -> DemoSummary:
-    return DemoBuilder(small=small, seed=seed, today=today or timezone.localdate()).build()
+def build_demo(
+    *, small: bool = False, seed: int = 2026, today: date | None = None, timetables: bool = True
+) -> DemoSummary:
+    return DemoBuilder(
+        small=small, seed=seed, today=today or timezone.localdate(), timetables=timetables
+    ).build()

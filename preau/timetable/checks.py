@@ -49,11 +49,6 @@ def members_by_unit(year: SchoolYear) -> dict[tuple[str, int], list[tuple[int, e
     return units
 
 
-def _holder_name(holder: str, names: dict[tuple[str, int], str]) -> str:
-    kind, _, pk = holder.partition(":")
-    return names.get((kind, int(pk)), holder)
-
-
 def import_checks(
     *,
     report: "ImportReport",
@@ -62,53 +57,82 @@ def import_checks(
     resolved: "Resolved",
     year: SchoolYear,
 ) -> None:
+    """Pupils, teachers and rooms in two occurrences at once (cancelled ones aside),
+    pupils without division. Occurrences that overlap in time are paired first, then
+    the holders each pair shares are counted: one overlap per holder and pair."""
     names = {
         **{("teacher", p.pk): p.sort_name for p in resolved.teachers.values()},
         **{("room", r.pk): r.name for r in resolved.rooms.values()},
         **{("pupil", p.pk): p.sort_name for p in resolved.pupils.values()},
     }
-    members = members_by_unit(year)
+    # Most memberships last the whole year: those pupils are the unit's every day.
+    days = [row.day for row in rows]
+    whole = (
+        engine.Interval(min(days), max(days))
+        if days
+        else engine.Interval(year.start_date, year.end_date)
+    )
+    always: dict[tuple[str, int], frozenset[int]] = {}
+    dated: dict[tuple[str, int], list[tuple[int, engine.Interval]]] = {}
+    for unit, entries in members_by_unit(year).items():
+        always[unit] = frozenset(
+            pupil
+            for pupil, interval in entries
+            if interval.start <= whole.start and interval.end >= whole.end
+        )
+        dated[unit] = [
+            (pupil, interval)
+            for pupil, interval in entries
+            if not (interval.start <= whole.start and interval.end >= whole.end)
+        ]
     pupils_on: dict[tuple[str, int, object], frozenset[int]] = {}
 
     def audience_pupils(kind: str, pk: int, day) -> frozenset[int]:
+        unit = (kind, pk)
+        if not dated.get(unit):
+            return always.get(unit, frozenset())
         key = (kind, pk, day)
         if key not in pupils_on:
-            pupils_on[key] = frozenset(
-                pupil for pupil, interval in members.get((kind, pk), ()) if interval.contains(day)
+            pupils_on[key] = always[unit] | frozenset(
+                pupil for pupil, interval in dated[unit] if interval.contains(day)
             )
         return pupils_on[key]
 
-    bookings: dict[str, list[engine.Booking]] = defaultdict(list)
-    for row in rows:
-        if row.cancelled:
-            continue
-        for teacher in row.teachers:
-            bookings["teachers"].append((f"teacher:{teacher}", row.start, row.end, row.uid))
-        for room in row.rooms:
-            bookings["rooms"].append((f"room:{room}", row.start, row.end, row.uid))
-        pupils: set[int] = set()
-        for kind, pk in row.audience:
-            if kind == PUPIL:
-                pupils.add(pk)
-            else:
-                pupils |= audience_pupils(kind, pk, row.day)
-        bookings["pupils"].extend(
-            (f"pupil:{pupil}", row.start, row.end, row.uid) for pupil in pupils
-        )
-    report.overlaps = {}
-    for kind in ("teachers", "rooms", "pupils"):
-        pairs = engine.overlaps(bookings[kind])
-        report.overlaps[kind] = {
-            "count": len(pairs),
-            "examples": [
-                {
-                    "who": _holder_name(first[0], names),
-                    "start": first[1].isoformat(),
-                    "occurrences": [first[3], second[3]],
-                }
-                for first, second in pairs[:DETAILS]
-            ],
-        }
+    pupils_of: dict[str, frozenset[int]] = {}
+
+    def pupils(row: "PlannedRow") -> frozenset[int]:
+        if row.uid not in pupils_of:
+            found: set[int] = set()
+            for kind, pk in row.audience:
+                if kind == PUPIL:
+                    found.add(pk)
+                else:
+                    found |= audience_pupils(kind, pk, row.day)
+            pupils_of[row.uid] = frozenset(found)
+        return pupils_of[row.uid]
+
+    counts = {"teachers": 0, "rooms": 0, "pupils": 0}
+    examples: dict[str, list[dict]] = {"teachers": [], "rooms": [], "pupils": []}
+    pairs = engine.overlapping((row.start, row.end, row) for row in rows if not row.cancelled)
+    for first, second in pairs:
+        for kind, holder, shared in (
+            ("teachers", "teacher", first.teachers & second.teachers),
+            ("rooms", "room", first.rooms & second.rooms),
+            ("pupils", "pupil", pupils(first) & pupils(second)),
+        ):
+            if not shared:
+                continue
+            counts[kind] += len(shared)
+            for pk in sorted(shared):
+                if len(examples[kind]) < DETAILS:
+                    examples[kind].append(
+                        {
+                            "who": names.get((holder, pk), f"{holder}:{pk}"),
+                            "start": first.start.isoformat(),
+                            "occurrences": [first.uid, second.uid],
+                        }
+                    )
+    report.overlaps = {kind: {"count": counts[kind], "examples": examples[kind]} for kind in counts}
     without = [
         pupil.person
         for pupil in source.pupils

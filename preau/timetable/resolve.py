@@ -44,6 +44,11 @@ from preau.timetable.source import (
 BATCH = 1000
 
 
+def _by_dates(row: tuple) -> tuple:
+    """Memberships in order: by start, an open end last."""
+    return (row[0], row[1] or date.max)
+
+
 def fold(name: str) -> str:
     """Names compare with runs of white space folded to one space, trimmed, without
     case (interfaces.md: FET names carry tabs and padding)."""
@@ -389,7 +394,6 @@ class Resolver:
                 self.result.matched["pupils"] += 1
             self.result.pupils[pupil.key] = person
         Person.objects.bulk_create(new, batch_size=BATCH)
-        created = {person.pk for person in new}
         registered = set(
             Role.objects.filter(
                 establishment=self.establishment,
@@ -407,51 +411,60 @@ class Resolver:
         )
         for pupil in pupils:
             self._remember_identifiers(pupil, self.result.pupils[pupil.key], IdentifiedAs.PUPIL)
-        self._memberships(created)
+        self._memberships()
         self._guardians()
 
-    def _memberships(self, created: set[int]) -> None:
-        """Dated memberships as the file gives them. A division membership is only
-        written for pupils the import created (SIECLE is the reference for the others,
-        whose existing enrolments are kept); class parts, which only timetables know,
-        are written for every pupil."""
-        enrolments, parts = [], []
-        existing_parts = set(
-            ClassPartMembership.objects.filter(
-                pupil__in=list(self.result.pupils.values()),
-                class_part__division__school_year=self.year,
-            ).values_list("pupil_id", "class_part_id", "start_date")
-        )
-        for pupil in self.source.pupils:
-            person = self.result.pupils[pupil.person.key]
-            for membership in pupil.memberships:
-                start = membership.start or self.year.start_date
-                if membership.kind == DIVISION and person.pk in created:
-                    division = self.result.divisions.get(membership.key)
-                    if division is not None:
-                        enrolments.append(
-                            Enrolment(
-                                pupil=person,
-                                division=division,
-                                start_date=start,
-                                end_date=membership.end,
-                            )
-                        )
-                elif membership.kind == CLASS_PART:
-                    part = self.result.class_parts.get(membership.key)
-                    if part is not None and (person.pk, part.pk, start) not in existing_parts:
-                        parts.append(
-                            ClassPartMembership(
-                                pupil=person,
-                                class_part=part,
-                                start_date=start,
-                                end_date=membership.end,
-                            )
-                        )
-        Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
-        ClassPartMembership.objects.bulk_create(parts, batch_size=BATCH)
-        self.result.created["enrolments"] += len(enrolments)
-        self.result.created["class_part_memberships"] += len(parts)
+    def _memberships(self) -> None:
+        """Dated memberships as the file gives them: who is in which division and class
+        part on which day is what the file says (timetable.md §6), so that each pupil
+        follows the timetable the file describes, and a newer export that moves a pupil
+        moves them. For the divisions and class parts the file describes, each pupil it
+        lists keeps the rows that agree with it, has the others corrected, added or
+        removed; rows in divisions the file does not describe (another source's) and
+        pupils it does not list are left alone."""
+        for kind, model, column, targets in (
+            (DIVISION, Enrolment, "division_id", self.result.divisions),
+            (CLASS_PART, ClassPartMembership, "class_part_id", self.result.class_parts),
+        ):
+            wanted: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+            listed = set()
+            for pupil in self.source.pupils:
+                person = self.result.pupils[pupil.person.key]
+                listed.add(person.pk)
+                for membership in pupil.memberships:
+                    target = targets.get(membership.key) if membership.kind == kind else None
+                    start = membership.start or self.year.start_date
+                    if target is not None and (membership.end is None or membership.end >= start):
+                        wanted[(person.pk, target.pk)].append((start, membership.end))
+            have: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+            for pk, pupil_id, target_id, start, end in model.objects.filter(
+                pupil_id__in=listed,
+                **{f"{column}__in": [target.pk for target in targets.values()]},
+            ).values_list("pk", "pupil_id", column, "start_date", "end_date"):
+                have[(pupil_id, target_id)].append((start, end, pk))
+            new, changed, removed, kept = [], [], [], 0
+            for key in wanted.keys() | have.keys():
+                want = sorted(set(wanted.get(key, [])), key=_by_dates)
+                rows = sorted(have.get(key, []), key=_by_dates)
+                for (start, end), (old_start, old_end, pk) in zip(want, rows, strict=False):
+                    if (start, end) == (old_start, old_end):
+                        kept += 1
+                    else:
+                        changed.append(model(pk=pk, start_date=start, end_date=end))
+                pupil_id, target_id = key
+                new += [
+                    model(pupil_id=pupil_id, start_date=start, end_date=end, **{column: target_id})
+                    for start, end in want[len(rows) :]
+                ]
+                removed += [pk for _, _, pk in rows[len(want) :]]
+            model.objects.filter(pk__in=removed).delete()
+            model.objects.bulk_update(changed, ["start_date", "end_date"], batch_size=BATCH)
+            model.objects.bulk_create(new, batch_size=BATCH)
+            name = "enrolments" if kind == DIVISION else "class_part_memberships"
+            self.result.created[name] += len(new)
+            self.result.matched[name] += kept
+            if changed or removed:
+                self.result.created[f"{name}_changed"] += len(changed) + len(removed)
 
     def _guardians(self) -> None:
         links = [

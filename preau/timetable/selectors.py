@@ -101,14 +101,19 @@ def pupil_units(
         span = _bounded(s, e, ys, ye, start, end)
         if span is not None:
             per_pupil[pupil][(GROUP, group)].append(span)
+    # The groups of the pupils' divisions and class parts, through subqueries rather
+    # than the ids found above: the queries run whatever the pupils belong to, so that
+    # a view costs the same for every pupil.
     groups_of_division = defaultdict(list)
     for group, division in Group.divisions.through.objects.filter(
-        division_id__in={d for _, d, _ in division_spans}
+        division_id__in=Enrolment.objects.filter(pupil_id__in=pupil_ids).values("division_id")
     ).values_list("group_id", "division_id"):
         groups_of_division[division].append(group)
     groups_of_part = defaultdict(list)
     for group, part in Group.class_parts.through.objects.filter(
-        classpart_id__in={p for _, p, _ in part_spans}
+        classpart_id__in=ClassPartMembership.objects.filter(pupil_id__in=pupil_ids).values(
+            "class_part_id"
+        )
     ).values_list("group_id", "classpart_id"):
         groups_of_part[part].append(group)
     for pupil, division, span in division_spans:
@@ -230,7 +235,7 @@ def students_set_occurrences(establishment, name: str, start: date, end: date):
     keeps, in the version's metadata, each set's subgroups (`students_sets`, keyed by
     folded name) and, in each course's provenance, the subgroups its activity reaches
     (`subgroups`)."""
-    from preau.timetable.models import TimetableVersion
+    from preau.timetable.models import Course, TimetableVersion
     from preau.timetable.resolve import fold
 
     versions = TimetableVersion.objects.filter(establishment=establishment, is_current=True)
@@ -240,11 +245,71 @@ def students_set_occurrences(establishment, name: str, start: date, end: date):
         wanted = set(sets.get(fold(name), []))
         if not wanted:
             continue
+        # values_list, not `version.courses.only(…)`: the related manager reads each
+        # course's deferred version_id, one query per course.
         course_ids += [
-            course.pk
-            for course in version.courses.only("pk", "provenance")
-            if wanted & set(course.provenance.get("subgroups", []))
+            pk
+            for pk, subgroups in Course.objects.filter(version=version).values_list(
+                "pk", "provenance__subgroups"
+            )
+            if subgroups and wanted.intersection(subgroups)
         ]
     return _displayed(
         Occurrence.objects.filter(course_id__in=course_ids, date__gte=start, date__lte=end)
     )
+
+
+def with_successors(occurrences: QuerySet[Occurrence]) -> QuerySet[Occurrence]:
+    """The occurrences with the sessions that moved or replaced them (`successors`),
+    so that a moved session can say where it went: one more query."""
+    return occurrences.prefetch_related(
+        Prefetch(
+            "successors",
+            queryset=Occurrence.objects.only("id", "origin_id", "date", "start", "end", "status"),
+        )
+    )
+
+
+def occurrence_page(occurrence_id: int) -> Occurrence | None:
+    """One occurrence with everything its page shows, withdrawn or not: resources and
+    audience, the sessions it came from or went to, and its provenance (source course,
+    version, import run). Six queries at most."""
+    return (
+        Occurrence.objects.filter(pk=occurrence_id)
+        .select_related(
+            "establishment",
+            "subject",
+            "origin",
+            "origin__subject",
+            "first_version",
+            "withdrawn_in",
+            "course__version__import_run__actor__person",
+        )
+        .prefetch_related(
+            "teachers",
+            "rooms",
+            Prefetch(
+                "audience",
+                queryset=OccurrenceAudience.objects.select_related(
+                    "division", "group", "class_part", "class_part__division", "pupil"
+                ),
+            ),
+            Prefetch(
+                "successors",
+                queryset=Occurrence.objects.select_related("subject").prefetch_related("teachers"),
+            ),
+        )
+        .first()
+    )
+
+
+def occurrence_concerns(occurrence: Occurrence, pupil_ids: Iterable[int]) -> bool:
+    """Whether, on its date, the occurrence's audience holds one of the pupils (the
+    audience must be prefetched or is read in one more query)."""
+    units = pupil_units(pupil_ids, occurrence.date, occurrence.date)
+    for unit in occurrence.audience.all():
+        for kind, column in AUDIENCE_COLUMN.items():
+            value = getattr(unit, column)
+            if value is not None and units.get((kind, value)):
+                return True
+    return False

@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from preau.audit.services import audit_record
 from preau.core.domain import academy_for_uai
-from preau.core.models import Establishment, Person, Role, SchoolYear
+from preau.core.models import Establishment, Guardianship, Person, Role, SchoolYear
 from preau.core.permissions import require_administrator
 from preau.core.services import establishment_create, school_year_create
 from preau.structure.models import Subject
 from preau.timetable import engine
 from preau.timetable.checks import import_checks
 from preau.timetable.models import (
+    CalendarToken,
     Course,
     ImportRun,
     Occurrence,
@@ -100,7 +101,21 @@ class PlannedRow:
 def _source_establishment(source: SourceTimetable, uai: str | None, actor) -> Establishment:
     """The establishment the file is for; created from its UAI when Préau does not know
     it yet (the académie follows from the département, the type from the divisions)."""
-    wanted = (uai or source.uai or "").strip().upper()
+    return establishment_for_import(
+        actor=actor,
+        uai=uai or source.uai,
+        name=source.establishment_name,
+        division_names=[division.name for division in source.divisions],
+    )
+
+
+def establishment_for_import(
+    *, actor, uai: str | None, name: str = "", division_names: list[str] | tuple = ()
+) -> Establishment:
+    """The establishment of UAI `uai`, created when Préau does not know it yet (the
+    académie follows from the département, the type from the division names). Formats
+    without dates (FET) need it before reading the file, for its calendar."""
+    wanted = (uai or "").strip().upper()
     if not wanted:
         raise TimetableImportError("Aucun UAI : le fichier n'en donne pas, précisez --uai.")
     establishment = Establishment.objects.filter(uai=wanted).first()
@@ -112,13 +127,18 @@ def _source_establishment(source: SourceTimetable, uai: str | None, actor) -> Es
             f"UAI {wanted} : le département ne correspond à aucune académie ; créez "
             "l'établissement avant d'importer."
         )
-    return establishment_create(
-        actor=actor,
-        uai=wanted,
-        name=source.establishment_name or f"Établissement {wanted}",
-        kind=guess_kind([division.name for division in source.divisions]),
-        academy=academy,
-    )
+    try:
+        return establishment_create(
+            actor=actor,
+            uai=wanted,
+            name=(name or f"Établissement {wanted}")[:200],
+            kind=guess_kind(list(division_names)),
+            academy=academy,
+        )
+    except ValidationError as error:
+        raise TimetableImportError(
+            f"UAI {wanted} : établissement impossible à créer ({'; '.join(error.messages)})."
+        ) from error
 
 
 def _school_year(
@@ -172,6 +192,8 @@ def _plan(
     unknown = set()
     rows: list[PlannedRow] = []
     courses: dict[str, dict] = {}
+    held: dict[frozenset, tuple[frozenset, frozenset, frozenset]] = {}
+    uids: set[str] = set()
     for course in source.courses:
         if not course.resources:
             report.courses_without_resources.append(course.provenance or {"key": course.key})
@@ -183,21 +205,10 @@ def _plan(
             unknown.add(f"matière {course.subject_key}")
         courses[course.key] = {"course": course, "subject": subject}
         for planned in plan.occurrences:
-            teachers, rooms, audience = set(), set(), set()
-            for kind, key in planned.present:
-                if kind == OTHER:
-                    continue
-                target = _lookup(resolved, kind, key)
-                if target is None:
-                    unknown.add(f"{kind} {key}")
-                elif kind == TEACHER:
-                    teachers.add(target.pk)
-                elif kind == ROOM:
-                    rooms.add(target.pk)
-            for kind, key in engine.effective_audience(planned.present, group_divisions):
-                target = _lookup(resolved, kind, key)
-                if target is not None:
-                    audience.add((kind, target.pk))
+            # A course holds the same resources most weeks: resolve each set once.
+            if planned.present not in held:
+                held[planned.present] = _held(planned.present, resolved, group_divisions, unknown)
+            teachers, rooms, audience = held[planned.present]
             start = datetime.combine(planned.day, course.start, tzinfo=zone)
             end = datetime.combine(planned.day, course.end, tzinfo=zone)
             if end <= start:
@@ -205,18 +216,25 @@ def _plan(
                     f"Cours {course.provenance or course.key} : la fin ({course.end:%H:%M}) "
                     f"n'est pas après le début ({course.start:%H:%M})."
                 )
+            uid = _uid(source.format, course.occurrence_key or course.key, planned.day)
+            copy = 1
+            # Courses sharing their occurrence key on the same day: numbered in order.
+            while course.occurrence_key and uid in uids:
+                copy += 1
+                uid = _uid(source.format, f"{course.occurrence_key}-{copy}", planned.day)
+            uids.add(uid)
             rows.append(
                 PlannedRow(
-                    uid=_uid(source.format, course.key, planned.day),
+                    uid=uid,
                     course_key=course.key,
                     day=planned.day,
                     start=start,
                     end=end,
                     subject_id=subject.pk if subject else None,
                     cancelled=planned.cancelled,
-                    teachers=frozenset(teachers),
-                    rooms=frozenset(rooms),
-                    audience=frozenset(audience),
+                    teachers=teachers,
+                    rooms=rooms,
+                    audience=audience,
                 )
             )
     report.unknown_names = sorted(unknown)[:DETAILS]
@@ -224,6 +242,29 @@ def _plan(
     report.counts["courses_without_resources"] = len(report.courses_without_resources)
     report.courses_without_resources = report.courses_without_resources[:DETAILS]
     return rows, courses
+
+
+def _held(
+    present: frozenset, resolved: Resolved, group_divisions: dict, unknown: set
+) -> tuple[frozenset, frozenset, frozenset]:
+    """The teachers, the rooms and the audience (timetable.md §6) of an occurrence that
+    holds the resources `present`, as database ids; names nobody knows go to `unknown`."""
+    teachers, rooms, audience = set(), set(), set()
+    for kind, key in present:
+        if kind == OTHER:
+            continue
+        target = _lookup(resolved, kind, key)
+        if target is None:
+            unknown.add(f"{kind} {key}")
+        elif kind == TEACHER:
+            teachers.add(target.pk)
+        elif kind == ROOM:
+            rooms.add(target.pk)
+    for kind, key in engine.effective_audience(present, group_divisions):
+        target = _lookup(resolved, kind, key)
+        if target is not None:
+            audience.add((kind, target.pk))
+    return frozenset(teachers), frozenset(rooms), frozenset(audience)
 
 
 def _lookup(resolved: Resolved, kind: str, key: str):
@@ -246,41 +287,72 @@ AUDIENCE_FIELD = {
 }
 
 
-def _audience_of(row: OccurrenceAudience) -> tuple[str, int]:
-    for kind, name in AUDIENCE_FIELD.items():
-        value = getattr(row, name)
+def _unit(division: int | None, group: int | None, part: int | None, pupil: int | None):
+    """The one unit an audience row names, as (kind, id)."""
+    for kind, value in ((DIVISION, division), (GROUP, group), (CLASS_PART, part), (PUPIL, pupil)):
         if value is not None:
             return kind, value
     raise AssertionError("an audience row names one unit")
 
 
-def _current(establishment: Establishment, year: SchoolYear) -> dict[str, dict]:
-    """The occurrences the source gave so far (not withdrawn), by uid, with their
-    resources: five queries whatever the size."""
-    occurrences = {
-        o.uid: {"object": o, "teachers": set(), "rooms": set(), "audience": set()}
-        for o in Occurrence.objects.filter(
-            establishment=establishment,
-            school_year=year,
-            withdrawn_in__isnull=True,
-            course__isnull=False,
+@dataclass
+class _Known:
+    """An occurrence a source gave before, as the diff compares it."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    subject_id: int | None
+    status: str
+    cancelled_in_source: bool
+    withdrawn: bool
+    teachers: set[int] = field(default_factory=set)
+    rooms: set[int] = field(default_factory=set)
+    audience: set[tuple[str, int]] = field(default_factory=set)
+
+
+def _current(establishment: Establishment, year: SchoolYear) -> dict[str, _Known]:
+    """Every occurrence the sources gave so far in the year, by uid, with its resources,
+    withdrawn ones included (a course that comes back gets its row back): four queries
+    of plain values whatever the size."""
+    known: dict[str, _Known] = {}
+    by_pk: dict[int, _Known] = {}
+    for pk, uid, start, end, subject_id, status, cancelled, withdrawn_in in (
+        Occurrence.objects.filter(
+            establishment=establishment, school_year=year, course__isnull=False
         )
+        .order_by()
+        .values_list(
+            "pk",
+            "uid",
+            "start",
+            "end",
+            "subject_id",
+            "status",
+            "cancelled_in_source",
+            "withdrawn_in_id",
+        )
+    ):
+        entry = _Known(pk, start, end, subject_id, status, cancelled, withdrawn_in is not None)
+        known[uid] = by_pk[pk] = entry
+    scope = {
+        "occurrence__establishment": establishment,
+        "occurrence__school_year": year,
+        "occurrence__course__isnull": False,
     }
-    by_id = {entry["object"].pk: entry for entry in occurrences.values()}
-    ids = list(by_id)
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk : chunk + 5000]
-        for occurrence_id, person_id in OccurrenceTeacher.objects.filter(
-            occurrence_id__in=part
-        ).values_list("occurrence_id", "person_id"):
-            by_id[occurrence_id]["teachers"].add(person_id)
-        for occurrence_id, room_id in OccurrenceRoom.objects.filter(
-            occurrence_id__in=part
-        ).values_list("occurrence_id", "room_id"):
-            by_id[occurrence_id]["rooms"].add(room_id)
-        for row in OccurrenceAudience.objects.filter(occurrence_id__in=part):
-            by_id[row.occurrence_id]["audience"].add(_audience_of(row))
-    return occurrences
+    for occurrence_id, person_id in OccurrenceTeacher.objects.filter(**scope).values_list(
+        "occurrence_id", "person_id"
+    ):
+        by_pk[occurrence_id].teachers.add(person_id)
+    for occurrence_id, room_id in OccurrenceRoom.objects.filter(**scope).values_list(
+        "occurrence_id", "room_id"
+    ):
+        by_pk[occurrence_id].rooms.add(room_id)
+    for occurrence_id, *unit in OccurrenceAudience.objects.filter(**scope).values_list(
+        "occurrence_id", "division_id", "group_id", "class_part_id", "pupil_id"
+    ):
+        by_pk[occurrence_id].audience.add(_unit(*unit))
+    return known
 
 
 def _describe(row: PlannedRow) -> str:
@@ -315,6 +387,43 @@ def timetable_import(
             )
     except _DryRun as preview:
         return preview.report
+
+
+# What an import sets on an occurrence it keeps but whose source changed.
+UPDATED_FIELDS = [
+    "course",
+    "start",
+    "end",
+    "subject",
+    "status",
+    "cancelled_in_source",
+    "withdrawn_in",
+    "updated_at",
+]
+OCCURRENCE_COLUMNS = (
+    "establishment_id",
+    "school_year_id",
+    "uid",
+    "course_id",
+    "first_version_id",
+    "date",
+    "start",
+    "end",
+    "subject_id",
+    "label",
+    "status",
+    "note",
+    "cancelled_in_source",
+    "updated_at",
+)
+
+
+def _source_status(status: str, cancelled: bool) -> str:
+    """The status after the source cancels a week or lifts its cancellation: the other
+    changes staff made (teacher absent, room changed, moved, replaced) are kept."""
+    if status in (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CANCELLED):
+        return OccurrenceStatus.CANCELLED if cancelled else OccurrenceStatus.SCHEDULED
+    return status
 
 
 def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> ImportReport:
@@ -373,12 +482,14 @@ def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> I
     }
     Course.objects.bulk_create(course_rows.values(), batch_size=BATCH)
 
-    added, changed, unchanged = [], [], 0
+    now = timezone.now()
+    added, changed, unchanged, restored = [], [], 0, 0
     seen = set()
-    to_create: list[tuple[Occurrence, PlannedRow]] = []
+    to_create: list[PlannedRow] = []
     to_update: list[Occurrence] = []
     relinked: list[tuple[int, int]] = []  # (course, occurrence) of unchanged occurrences
-    replace_resources: list[tuple[Occurrence, PlannedRow]] = []
+    # (occurrence, row, keep the rooms staff chose) whose resources are written again
+    replace_resources: list[tuple[int, PlannedRow, bool]] = []
     for row in rows:
         if row.uid in seen:
             raise TimetableImportError(
@@ -388,60 +499,98 @@ def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> I
         course = course_rows[row.course_key]
         known = existing.get(row.uid)
         if known is None:
-            occurrence = Occurrence(
-                establishment=establishment,
-                school_year=year,
-                uid=row.uid,
-                course=course,
-                first_version=version,
-                date=row.day,
+            to_create.append(row)
+            added.append(row)
+            continue
+        if known.withdrawn:
+            # Back in the source: the same row again (with whatever was attached to it).
+            differences = ["retour"]
+            added.append(row)
+            restored += 1
+        else:
+            differences = _differences(known, row)
+            if not differences:
+                unchanged += 1
+                relinked.append((course.pk, known.pk))
+                continue
+            changed.append({"occurrence": _describe(row), "changes": differences})
+        status = known.status
+        if row.cancelled != known.cancelled_in_source:
+            status = _source_status(status, row.cancelled)
+        to_update.append(
+            Occurrence(
+                pk=known.pk,
+                course_id=course.pk,
                 start=row.start,
                 end=row.end,
                 subject_id=row.subject_id,
-                status=OccurrenceStatus.CANCELLED if row.cancelled else OccurrenceStatus.SCHEDULED,
+                status=status,
                 cancelled_in_source=row.cancelled,
+                withdrawn_in_id=None,
+                updated_at=now,
             )
-            to_create.append((occurrence, row))
-            added.append(row)
-            continue
-        occurrence = known["object"]
-        differences = _differences(known, row)
-        occurrence.course = course
-        if differences:
-            changed.append({"occurrence": _describe(row), "changes": differences})
-            occurrence.start, occurrence.end = row.start, row.end
-            occurrence.subject_id = row.subject_id
-            if row.cancelled != occurrence.cancelled_in_source:
-                occurrence.cancelled_in_source = row.cancelled
-                # A cancellation the source makes or lifts; staff changes are kept.
-                if occurrence.status in (OccurrenceStatus.SCHEDULED, OccurrenceStatus.CANCELLED):
-                    occurrence.status = (
-                        OccurrenceStatus.CANCELLED if row.cancelled else OccurrenceStatus.SCHEDULED
-                    )
-            if {"teachers", "rooms", "audience"} & set(differences):
-                replace_resources.append((occurrence, row))
-            to_update.append(occurrence)
-        else:
-            unchanged += 1
-            relinked.append((course.pk, occurrence.pk))
-    withdrawn = [entry["object"] for uid, entry in existing.items() if uid not in seen]
-    for occurrence in withdrawn:
-        occurrence.withdrawn_in = version
-
-    Occurrence.objects.bulk_create([o for o, _ in to_create], batch_size=BATCH)
-    Occurrence.objects.bulk_update(
-        to_update,
-        ["course", "start", "end", "subject", "status", "cancelled_in_source"],
-        batch_size=BATCH,
+        )
+        if known.withdrawn or {"teachers", "rooms", "audience"} & set(differences):
+            keep_rooms = known.status == OccurrenceStatus.ROOM_CHANGED
+            replace_resources.append((known.pk, row, keep_rooms))
+    withdrawn = sorted(
+        (
+            (uid, entry)
+            for uid, entry in existing.items()
+            if uid not in seen and not entry.withdrawn
+        ),
+        key=lambda item: (item[1].start, item[0]),
     )
+
+    adapted: dict = {}  # parallel courses share their times: adapt each value once
+
+    def db(value, adapt):
+        if value not in adapted:
+            adapted[value] = adapt(value)
+        return adapted[value]
+
+    ops = connection.ops
+    updated_at = ops.adapt_datetimefield_value(now)
+    insert_rows(
+        Occurrence,
+        OCCURRENCE_COLUMNS,
+        [
+            (
+                establishment.pk,
+                year.pk,
+                row.uid,
+                course_rows[row.course_key].pk,
+                version.pk,
+                db(row.day, ops.adapt_datefield_value),
+                db(row.start, ops.adapt_datetimefield_value),
+                db(row.end, ops.adapt_datetimefield_value),
+                row.subject_id,
+                "",
+                (OccurrenceStatus.CANCELLED if row.cancelled else OccurrenceStatus.SCHEDULED).value,
+                "",
+                row.cancelled,
+                updated_at,
+            )
+            for row in to_create
+        ],
+    )
+    created_ids = dict(
+        Occurrence.objects.filter(establishment=establishment, first_version=version)
+        .order_by()
+        .values_list("uid", "pk")
+    )
+    Occurrence.objects.bulk_update(to_update, UPDATED_FIELDS, batch_size=BATCH)
     update_rows(Occurrence, "course_id", relinked)
-    update_rows(Occurrence, "withdrawn_in_id", [(version.pk, o.pk) for o in withdrawn])
-    if replace_resources:
-        ids = [o.pk for o, _ in replace_resources]
+    update_rows(Occurrence, "withdrawn_in_id", [(version.pk, entry.pk) for _, entry in withdrawn])
+    for chunk in range(0, len(replace_resources), BATCH):
+        part = replace_resources[chunk : chunk + BATCH]
+        ids = [pk for pk, _, _ in part]
         OccurrenceTeacher.objects.filter(occurrence_id__in=ids).delete()
-        OccurrenceRoom.objects.filter(occurrence_id__in=ids).delete()
+        OccurrenceRoom.objects.filter(
+            occurrence_id__in=[pk for pk, _, keep_rooms in part if not keep_rooms]
+        ).delete()
         OccurrenceAudience.objects.filter(occurrence_id__in=ids).delete()
-    _write_resources(to_create + replace_resources)
+    _write_resources([(created_ids[row.uid], row, False) for row in to_create] + replace_resources)
 
     report.counts.update(
         {
@@ -461,9 +610,13 @@ def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> I
         "changed": len(changed),
         "unchanged": unchanged,
         "withdrawn": len(withdrawn),
+        "restored": restored,
         "added_examples": [_describe(row) for row in added[:DETAILS]],
         "changed_examples": changed[:DETAILS],
-        "withdrawn_examples": [f"{o.start:%d/%m/%Y %H:%M} ({o.uid})" for o in withdrawn[:DETAILS]],
+        "withdrawn_examples": [
+            f"{timezone.localtime(entry.start):%d/%m/%Y %H:%M} ({uid})"
+            for uid, entry in withdrawn[:DETAILS]
+        ],
     }
     import_checks(report=report, source=source, rows=rows, resolved=resolved, year=year)
     report.seconds = round(clock.monotonic() - started, 2)
@@ -482,70 +635,95 @@ def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> I
     return report
 
 
-def _differences(known: dict, row: PlannedRow) -> list[str]:
-    occurrence = known["object"]
+def _differences(known: _Known, row: PlannedRow) -> list[str]:
+    """What the source changed in an occurrence. The rooms of an occurrence whose room
+    staff changed are theirs: the source's rooms are not compared."""
     found = []
-    if occurrence.start != row.start or occurrence.end != row.end:
+    if known.start != row.start or known.end != row.end:
         found.append("horaire")
-    if occurrence.subject_id != row.subject_id:
+    if known.subject_id != row.subject_id:
         found.append("matière")
-    if known["teachers"] != set(row.teachers):
+    if known.teachers != row.teachers:
         found.append("teachers")
-    if known["rooms"] != set(row.rooms):
+    if known.status != OccurrenceStatus.ROOM_CHANGED and known.rooms != row.rooms:
         found.append("rooms")
-    if known["audience"] != set(row.audience):
+    if known.audience != row.audience:
         found.append("audience")
-    if occurrence.cancelled_in_source != row.cancelled:
+    if known.cancelled_in_source != row.cancelled:
         found.append("annulation")
     return found
 
 
-def _write_resources(pairs: list[tuple[Occurrence, PlannedRow]]) -> None:
-    """The teachers, rooms and audience of each occurrence: tens of thousands of rows
-    for a whole year, inserted by plain executemany rather than model instances."""
+def _write_resources(rows: list[tuple[int, PlannedRow, bool]]) -> None:
+    """The teachers, rooms and audience of each occurrence (id, planned row, whether
+    its rooms are kept): tens of thousands of rows for a whole year, inserted by plain
+    executemany rather than model instances."""
     insert_rows(
         OccurrenceTeacher,
         ("occurrence_id", "person_id"),
-        [(o.pk, p) for o, row in pairs for p in row.teachers],
+        [(pk, p) for pk, row, _ in rows for p in row.teachers],
     )
     insert_rows(
         OccurrenceRoom,
         ("occurrence_id", "room_id"),
-        [(o.pk, r) for o, row in pairs for r in row.rooms],
+        [(pk, r) for pk, row, keep_rooms in rows if not keep_rooms for r in row.rooms],
     )
     for kind, column in AUDIENCE_FIELD.items():
         insert_rows(
             OccurrenceAudience,
             ("occurrence_id", column),
-            [(o.pk, pk) for o, row in pairs for k, pk in row.audience if k == kind],
+            [(pk, unit) for pk, row, _ in rows for k, unit in row.audience if k == kind],
         )
 
 
+def _rows_per_statement(columns: int) -> int:
+    """Rows in one multi-row statement: within the backend's limit of parameters, and
+    at most a thousand."""
+    limit = connection.features.max_query_params or 65535
+    return max(1, min(1000, limit // columns))
+
+
 def update_rows(model, column: str, rows: list[tuple]) -> None:
-    """Set `column` to a value per row id: (value, id) pairs, by plain executemany."""
+    """Set `column` to a value per row id: (value, id) pairs. PostgreSQL takes them a
+    thousand at a time (UPDATE … FROM VALUES): one round trip per row would cost seconds;
+    SQLite, in process, runs them by plain executemany."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     name = connection.ops.quote_name(column)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH * 5):
+        if connection.vendor != "postgresql":
             cursor.executemany(
                 f"UPDATE {table} SET {name} = %s WHERE id = %s",  # noqa: S608 - names are ours
-                rows[start : start + BATCH * 5],
+                rows,
+            )
+            return
+        size = _rows_per_statement(2)
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            cursor.execute(
+                f"UPDATE {table} SET {name} = v.value FROM (VALUES {values}) "  # noqa: S608
+                f"AS v(value, id) WHERE {table}.id = v.id",
+                [value for pair in part for value in pair],
             )
 
 
 def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert plain rows (values already as the database takes them), many rows per
+    statement."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    marks = ", ".join(["%s"] * len(columns))
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = _rows_per_statement(len(columns))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH * 5):
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - names are ours
-                rows[start : start + BATCH * 5],
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(part))}",  # noqa: S608
+                [value for row in part for value in row],
             )
 
 
@@ -758,3 +936,58 @@ def occurrence_add(
     )
     _record(actor, "created", occurrence, {})
     return occurrence
+
+
+# -- Private calendar subscriptions ---------------------------------------------------
+
+
+def _require_calendar_owner(actor, subject_person: Person) -> None:
+    """A person subscribes to their own timetable, or to a child's they are responsible
+    for (any level: the timetable is shown to contacts too)."""
+    if actor is None or actor.person_id is None:
+        raise PermissionDenied("Un abonnement d'agenda appartient à une personne.")
+    if actor.person_id == subject_person.pk:
+        return
+    if not Guardianship.objects.filter(guardian_id=actor.person_id, pupil=subject_person).exists():
+        raise PermissionDenied("Cet emploi du temps n'est ni le vôtre ni celui de votre enfant.")
+
+
+@transaction.atomic
+def calendar_token_create(*, actor, subject_person: Person) -> CalendarToken:
+    """A new private address for a phone's calendar; the person's previous addresses for
+    the same timetable stop working, so that one link is live at a time."""
+    _require_calendar_owner(actor, subject_person)
+    now = timezone.now()
+    CalendarToken.objects.filter(
+        person_id=actor.person_id, subject_person=subject_person, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = CalendarToken.objects.create(
+        person_id=actor.person_id,
+        subject_person=subject_person,
+        token=secrets.token_urlsafe(32),
+    )
+    audit_record(
+        actor=actor,
+        action="calendar_token.create",
+        target=token,
+        after={"subject_person": subject_person.pk},
+    )
+    return token
+
+
+@transaction.atomic
+def calendar_token_revoke(*, actor, token: CalendarToken) -> CalendarToken:
+    """The address stops working at once; only the person who created it revokes it."""
+    if actor is None or token.person_id != actor.person_id:
+        raise PermissionDenied("Seule la personne qui a créé cet abonnement peut le révoquer.")
+    token = CalendarToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="calendar_token.revoke",
+            target=token,
+            after={"subject_person": token.subject_person_id},
+        )
+    return token

@@ -129,6 +129,11 @@ class SourceCourse:
     excluded_dates: frozenset[date] = frozenset()
     # What the source said, shown to staff as provenance ("jour 4, place 13, 2 places").
     provenance: dict = field(default_factory=dict)
+    # What its occurrences are named after, with their date (default: `key`). Courses a
+    # source splits by weeks (EDT: the same slot, subject and audience on other weeks)
+    # share it, so that a newer export that splits or joins them otherwise keeps the
+    # occurrences, and what is attached to them.
+    occurrence_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,25 @@
-"""Routes of the final navigation; the pages arrive with the emplois du temps release."""
-
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from preau.portal.views import upcoming
+from preau.timetable import views
 
 app_name = "timetable"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("choisir/", views.chooser, name="chooser"),
+    path("classe/<int:division_id>/", views.division_week, name="division"),
+    path("enseignant/<int:person_id>/", views.teacher_week, name="teacher"),
+    path("salle/<int:room_id>/", views.room_week, name="room"),
+    path("eleve/<int:pupil_id>/", views.pupil_week, name="pupil"),
+    path("seance/ajouter/", views.occurrence_new, name="occurrence_new"),
+    path("seance/<int:occurrence_id>/", views.occurrence_detail, name="occurrence"),
     path(
-        "",
-        upcoming,
-        {
-            "title": _("Emploi du temps"),
-            "summary": _(
-                "Les emplois du temps à la semaine et à la journée, exactement tels qu'ils "
-                "ont été construits dans le logiciel d'emploi du temps, avec les changements "
-                "(absences, salles, déplacements) visibles aussitôt."
-            ),
-        },
-        name="home",
+        "seance/<int:occurrence_id>/<slug:action>/",
+        views.occurrence_change,
+        name="change",
     ),
-    path(
-        "imports/",
-        upcoming,
-        {
-            "title": _("Imports"),
-            "summary": _(
-                "Les imports d'emplois du temps EDT, FET, STS-Web et UnDeuxTemps, avec un "
-                "aperçu des changements avant de les appliquer et le rapport d'import."
-            ),
-        },
-        name="imports",
-    ),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:run_id>/", views.import_detail, name="import"),
+    path("abonnement/", views.subscription, name="subscription"),
+    path("agenda/<str:token>.ics", views.feed, name="feed"),
 ]

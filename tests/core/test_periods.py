@@ -68,3 +68,20 @@ def test_each_scheme_covers_the_year_without_gap_or_overlap(zone, start_year, st
             assert next_start == previous_end + timedelta(days=1), scheme
         # A grading period lasts at least two days (its dates are ordered strictly).
         assert all(period_end > period_start for _, period_start, period_end in periods)
+
+
+@given(
+    zone=st.sampled_from(["A", "B", "C", "other"]),
+    start=st.dates(min_value=date(2019, 1, 1), max_value=date(2029, 12, 31)),
+    length=st.integers(min_value=1, max_value=400),
+)
+def test_a_year_of_any_length_gets_ordered_periods_covering_it(zone, start, length):
+    """A timetable imported for a few weeks (FET --from/--to) creates a short school
+    year: its periods are cut to it instead of ending before they start."""
+    end = start + timedelta(days=length)
+    for scheme, periods in bounds_for(zone, start, end).items():
+        assert periods[0][1] == start, scheme
+        assert periods[-1][2] == end, scheme
+        for (_, _, previous_end), (_, next_start, _) in pairwise(periods):
+            assert next_start == previous_end + timedelta(days=1), scheme
+        assert all(period_end > period_start for _, period_start, period_end in periods)

@@ -114,18 +114,29 @@ def _seed() -> None:
 
 
 def _take_snapshot(using: str) -> list:
+    """Every row of every table, its values already as the database takes them
+    (`get_db_prep_save`), so that a restore writes them as they are (COPY on PostgreSQL,
+    multi-row INSERTs elsewhere): the demo's timetables are thousands of rows, which
+    model instances and per-row foreign key checks would make slow to put back."""
     from django.apps import apps
-    from django.db import router
+    from django.db import connections, router
 
+    connection = connections[using]
     snapshot = []
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         if not meta.managed or meta.proxy or not router.allow_migrate_model(using, model):
             continue
         fields = list(model._meta.local_concrete_fields)
-        rows = list(
-            model._base_manager.using(using).order_by().values_list(*(f.attname for f in fields))
-        )
+        rows = [
+            tuple(
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, row, strict=True)
+            )
+            for row in model._base_manager.using(using)
+            .order_by()
+            .values_list(*(f.attname for f in fields))
+        ]
         snapshot.append((model, fields, rows))
     return snapshot
 
@@ -135,24 +146,35 @@ def _restore_snapshot(using: str, snapshot: list) -> None:
     from django.db import connections, transaction
 
     connection = connections[using]
+    quote = connection.ops.quote_name
+    limit = connection.features.max_query_params or 65535
     with transaction.atomic(using=using), connection.cursor() as cursor:
         # Foreign keys are deferred to the commit on PostgreSQL and SQLite alike, so
         # tables can be emptied and filled in any order.
         for model, fields, rows in snapshot:
+            table = quote(model._meta.db_table)
             # Tables that post_migrate filled again after the flush (content types,
             # permissions) are emptied first; the others are empty already.
             if model._base_manager.using(using).exists():
-                table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (a model's table)
             if not rows:
                 continue
-            names = [f.attname for f in fields]
-            objs = [model(**dict(zip(names, row, strict=True))) for row in rows]
-            size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
-            for start in range(0, len(objs), size):
-                # raw=True: values exactly as saved (no auto_now, no pre_save).
-                model._base_manager._insert(
-                    objs[start : start + size], fields=fields, using=using, raw=True
+            # Values exactly as saved (no auto_now, no pre_save): by COPY on PostgreSQL
+            # (psycopg 3), else a thousand rows (or the backend's limit of parameters)
+            # per INSERT.
+            columns = ", ".join(quote(f.column) for f in fields)
+            if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                continue
+            one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            size = max(1, min(1000, limit // len(fields)))
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608
+                    [value for row in chunk for value in row],
                 )
         for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _, _ in snapshot]):
             cursor.execute(sql)

@@ -19,3 +19,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A timetable's week or day replaced by htmx: the focus goes to its new heading, so
+// that a screen reader announces the period reached and the keyboard carries on there.
+document.addEventListener("htmx:afterSettle", () => {
+  const heading = document.querySelector("[data-autofocus]");
+  if (heading) {
+    heading.removeAttribute("data-autofocus");
+    heading.focus();
+  }
+});

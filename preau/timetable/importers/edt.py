@@ -55,12 +55,14 @@ CIVILITIES = {"m": "M", "m.": "M", "mme": "MME", "mlle": "MME"}
 
 
 class _Element:
-    """An element's local name, attributes (lower-cased names) and line."""
+    """An element's local name (`name` in lower case, `tag` as written, for messages),
+    attributes (lower-cased names) and line."""
 
-    __slots__ = ("attributes", "line", "name", "text")
+    __slots__ = ("attributes", "line", "name", "tag", "text")
 
     def __init__(self, element):
         self.name = local_name(element.tag)
+        self.tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         self.attributes = {local_name(k): (v or "").strip() for k, v in element.attrib.items()}
         self.line = element.sourceline
         self.text = element.text
@@ -81,13 +83,11 @@ class EdtParser:
         self.part_division: dict[str, str] = {}
         self.course_keys: Counter = Counter()
         self.pending_courses: list[tuple[_Element, list[_Element]]] = []
+        self.group_lines: dict[str, int | None] = {}
 
-    def fail(self, element: _Element | None, message: str):
-        where = (
-            f"{self.file_name}, ligne {element.line}"
-            if element and element.line
-            else self.file_name
-        )
+    def fail(self, element: _Element | None, message: str, line: int | None = None):
+        line = line or (element.line if element else None)
+        where = f"{self.file_name}, ligne {line}" if line else self.file_name
         raise ParseError(f"{where} : {message}")
 
     def _date(self, element: _Element, attribute: str) -> date | None:
@@ -98,7 +98,7 @@ class EdtParser:
             return date.fromisoformat(value[:10])
         except ValueError:
             self.fail(
-                element, f'<{element.name} {attribute}="{value}"> n\'est pas une date AAAA-MM-JJ.'
+                element, f'<{element.tag} {attribute}="{value}"> n\'est pas une date AAAA-MM-JJ.'
             )
 
     def _int(self, element: _Element, attribute: str) -> int:
@@ -107,18 +107,29 @@ class EdtParser:
             number = int(value)
         except ValueError:
             self.fail(
-                element, f'<{element.name} {attribute}="{value}"> n\'est pas un nombre entier.'
+                element, f'<{element.tag} {attribute}="{value}"> n\'est pas un nombre entier.'
             )
         if number < 0:
-            self.fail(element, f'<{element.name} {attribute}="{value}"> est négatif.')
+            self.fail(element, f'<{element.tag} {attribute}="{value}"> est négatif.')
         return number
+
+    def _mask(self, element: _Element, attribute: str) -> int:
+        """A week mask: an unsigned 64-bit integer (xs:unsignedLong)."""
+        mask = self._int(element, attribute)
+        if mask >= 2**64:
+            self.fail(
+                element,
+                f'<{element.tag} {attribute}="{mask}"> dépasse 64 bits : '
+                "ce n'est pas un masque de semaines.",
+            )
+        return mask
 
     def _time(self, element: _Element, attribute: str) -> time:
         value = element.get(attribute.lower())
         try:
             return time.fromisoformat(value)
         except ValueError:
-            self.fail(element, f'<{element.name} {attribute}="{value}"> n\'est pas une heure.')
+            self.fail(element, f'<{element.tag} {attribute}="{value}"> n\'est pas une heure.')
 
     # -- Reading ---------------------------------------------------------------------
 
@@ -191,10 +202,14 @@ class EdtParser:
             ):
                 for key in keys:
                     if key not in self.idents[kind]:
+                        element = {CLASS_PART: "PartieDeClasse", DIVISION: "Classe"}.get(
+                            kind, "Eleve"
+                        )
                         self.fail(
                             None,
                             f"le groupe « {group.name} » (Ident {group.key}) cite "
-                            f"un {kind} d'Ident {key} qui n'est défini nulle part.",
+                            f'<{element} Ident="{key}">, qui n\'est défini nulle part.',
+                            line=self.group_lines.get(group.key),
                         )
         # Pupils in a class part no <Classe> declares: real exports do it. The membership
         # cannot be placed in a division, so it is left out and reported.
@@ -231,10 +246,14 @@ class EdtParser:
         elif (
             depth == 3 and parent[1:] == ("grillehoraire", "placesparjour") and item.name == "place"
         ):
-            self.places[self._int(item, "Numero")] = (
-                self._time(item, "LibelleHeureDebut"),
-                self._time(item, "LibelleHeureFin"),
-            )
+            start, end = self._time(item, "LibelleHeureDebut"), self._time(item, "LibelleHeureFin")
+            if end <= start:
+                self.fail(
+                    item,
+                    f'<Place LibelleHeureDebut="{start:%H:%M:%S}" LibelleHeureFin="{end:%H:%M:%S}">'
+                    " : la place finit avant de commencer.",
+                )
+            self.places[self._int(item, "Numero")] = (start, end)
         elif depth != 2:
             return
         elif section == "matieres" and item.name == "matiere":
@@ -276,6 +295,7 @@ class EdtParser:
             )
         elif section == "groupes" and item.name == "groupe":
             self._ident(item, GROUP)
+            self.group_lines[item.get("ident")] = item.line
             self.out.groups.append(
                 SourceGroup(
                     key=item.get("ident"),
@@ -300,7 +320,7 @@ class EdtParser:
 
     def _ident_value(self, item: _Element, kind: str, value: str) -> None:
         if not value:
-            self.fail(item, f"<{item.name}> sans Ident.")
+            self.fail(item, f"<{item.tag}> sans Ident.")
         self.idents[kind].add(value)
 
     def _pupil(self, item: _Element, items: list[_Element]) -> None:
@@ -323,12 +343,19 @@ class EdtParser:
         memberships, guardians = [], []
         for child in items:
             if child.name in ("classe", "partiedeclasse"):
+                start, end = self._date(child, "DateEntree"), self._date(child, "DateSortie")
+                if start and end and end < start:
+                    self.fail(
+                        child,
+                        f'<{child.tag} DateEntree="{start}" DateSortie="{end}"> : '
+                        "la sortie précède l'entrée.",
+                    )
                 memberships.append(
                     SourceMembership(
                         kind=DIVISION if child.name == "classe" else CLASS_PART,
                         key=child.get("ident"),
-                        start=self._date(child, "DateEntree"),
-                        end=self._date(child, "DateSortie"),
+                        start=start,
+                        end=end,
                     )
                 )
             elif child.name == "responsable":
@@ -374,13 +401,13 @@ class EdtParser:
         for child in items:
             if "semaines" not in child.attributes:
                 continue
-            mask = self._int(child, "Semaines")
+            mask = self._mask(child, "Semaines")
             kind = COURSE_RESOURCES.get(child.name, OTHER)
             ident = child.get("ident")
             if kind != OTHER and ident not in self.idents[kind]:
                 self.fail(
                     child,
-                    f'<{child.name} Ident="{ident}"> (dans un cours) n\'est défini nulle part.',
+                    f'<{child.tag} Ident="{ident}"> (dans un cours) n\'est défini nulle part.',
                 )
             resources.append(
                 SourceResource(
@@ -392,7 +419,7 @@ class EdtParser:
             described.append({"element": child.name, "ident": ident, "semaines": str(mask)})
         cancelled = frozenset()
         if course.get("semainesannulation"):
-            cancelled = mondays_of_mask(self._int(course, "SemainesAnnulation"), self.first_monday)
+            cancelled = mondays_of_mask(self._mask(course, "SemainesAnnulation"), self.first_monday)
         audience = sorted(
             (r.kind, r.key) for r in resources if r.kind in (DIVISION, GROUP, CLASS_PART, PUPIL)
         )
@@ -409,6 +436,7 @@ class EdtParser:
                 subject_key=subjects[0] if subjects else None,
                 resources=tuple(resources),
                 cancelled_weeks=cancelled,
+                occurrence_key=base,
                 provenance={
                     "ligne": course.line,
                     "jour": day,

@@ -37,8 +37,15 @@ class Command(BaseCommand):
             f"{summary.establishments} établissements, {summary.divisions} classes, "
             f"{summary.groups} groupes, {summary.pupils} élèves dont {summary.adult_pupils} "
             f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
-            f"{summary.staff} autres personnels, {summary.accounts} comptes."
+            f"{summary.staff} autres personnels, {summary.accounts} comptes, "
+            f"{summary.occurrences} séances d'emploi du temps "
+            f"(dont {summary.timetable_seconds:.1f} s pour les emplois du temps)."
         )
+        if summary.unplaced_sessions:
+            self.stderr.write(
+                f"Attention : {summary.unplaced_sessions} séance(s) hebdomadaire(s) n'ont pas "
+                "trouvé de place dans la grille (voir preau/devtools/demo_timetable.py)."
+            )
         self._accounts()
 
     def _accounts(self) -> None:
