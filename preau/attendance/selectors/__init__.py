@@ -1,0 +1,1 @@
+"""Every read of attendance, one module per area."""
