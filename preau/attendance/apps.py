@@ -6,3 +6,10 @@ class AttendanceConfig(AppConfig):
     name = "preau.attendance"
     label = "attendance"
     verbose_name = _("Vie scolaire")
+
+    def ready(self) -> None:
+        from preau.timetable import attachments
+
+        # A re-imported timetable flags the withdrawn occurrences that carry these.
+        attachments.register("roll_calls", "attendance.RollCall")
+        attachments.register("absences", "attendance.Absence")

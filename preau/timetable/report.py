@@ -18,6 +18,10 @@ LABELS = {
 OVERLAPS = {"teachers": "enseignants", "rooms": "salles", "pupils": "élèves"}
 
 
+# What other domains attach to occurrences (attachments.register), in words.
+ATTACHMENTS = {"roll_calls": "des appels", "absences": "des absences", "homework": "des devoirs"}
+
+
 def render_report(report: ImportReport) -> str:
     lines = [
         f"Import {report.format.upper()} de {report.file_name} pour {report.uai}"
@@ -45,6 +49,17 @@ def render_report(report: ImportReport) -> str:
         lines.append(f"  modifiée : {example['occurrence']} ({', '.join(example['changes'])})")
     for example in diff.get("withdrawn_examples", [])[:10]:
         lines.append(f"  retirée : {example}")
+    attached = diff.get("withdrawn_with_attachments") or {}
+    if attached:
+        lines.append(
+            "  À revoir : des séances retirées portent "
+            + ", ".join(
+                f"{ATTACHMENTS.get(label, label)} ({count})" for label, count in attached.items()
+            )
+            + " ; elles leur restent attachées."
+        )
+        for example in diff.get("withdrawn_attached_examples", [])[:10]:
+            lines.append(f"    {example}")
     lines += ["", "Contrôles :"]
     lines.append(f"  cours sans ressource : {report.counts.get('courses_without_resources', 0)}")
     for course in report.courses_without_resources[:10]:

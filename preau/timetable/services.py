@@ -20,7 +20,7 @@ from preau.core.models import Establishment, Guardianship, Person, Role, SchoolY
 from preau.core.permissions import require_administrator
 from preau.core.services import establishment_create, school_year_create
 from preau.structure.models import Subject
-from preau.timetable import engine
+from preau.timetable import attachments, engine
 from preau.timetable.checks import import_checks
 from preau.timetable.models import (
     CalendarToken,
@@ -618,6 +618,19 @@ def _import(*, actor, source, file_name, content, uai, dry_run, start, end) -> I
             for uid, entry in withdrawn[:DETAILS]
         ],
     }
+    # Roll calls, absences or homework on occurrences the file withdraws stay attached to
+    # them (nothing is deleted); the report flags them for staff to review.
+    attached = attachments.attached_to([entry.pk for _, entry in withdrawn])
+    if attached:
+        flagged = set().union(*attached.values())
+        report.diff["withdrawn_with_attachments"] = {
+            label: len(ids) for label, ids in sorted(attached.items())
+        }
+        report.diff["withdrawn_attached_examples"] = [
+            f"{timezone.localtime(entry.start):%d/%m/%Y %H:%M} ({uid})"
+            for uid, entry in withdrawn
+            if entry.pk in flagged
+        ][:DETAILS]
     import_checks(report=report, source=source, rows=rows, resolved=resolved, year=year)
     report.seconds = round(clock.monotonic() - started, 2)
     if dry_run:

@@ -394,3 +394,34 @@ def test_two_courses_of_the_same_slot_and_audience_on_the_same_days(tmp_path):
     report = run_import(path)
     assert report["diff"]["unchanged"] == 24
     assert rows() == ids
+
+
+def test_roll_calls_and_absences_stay_attached_and_withdrawn_ones_are_flagged(tmp_path):
+    """A roll call on an occurrence the newer export keeps stays on the same row; one on
+    an occurrence it withdraws stays too, and the report flags it."""
+    from preau.attendance import services as attendance
+    from preau.attendance.models import Absence, RollCall
+
+    run_import(base().write(tmp_path, "v1.xml"))
+    pupil = ExternalId.objects.get(source="edt", kind="pupil", value="1").person
+    kept, withdrawn = occurrence(2, 1), occurrence(1, 1)  # the group's Tuesday, 3A's Monday
+    for lesson in (kept, withdrawn):
+        attendance.roll_call_record(
+            actor=None,
+            occurrence=lesson,
+            entries={pupil.pk: attendance.Entry("absent")},
+            audience={pupil.pk: pupil},
+        )
+
+    report = run_import(modified().write(tmp_path, "v2.xml"))
+
+    diff = report["diff"]
+    assert diff["withdrawn_with_attachments"] == {"absences": 1, "roll_calls": 1}
+    assert diff["withdrawn_attached_examples"] == [f"02/09/2013 08:00 ({withdrawn.uid})"]
+    assert set(RollCall.objects.values_list("occurrence_id", flat=True)) == {
+        kept.pk,
+        withdrawn.pk,
+    }
+    assert Absence.objects.filter(voided_at__isnull=True).count() == 2
+    assert occurrence(2, 1).pk == kept.pk
+    assert Occurrence.objects.get(pk=withdrawn.pk).withdrawn_in.number == 2
