@@ -46,13 +46,22 @@ def parse_day(value: str | None) -> date | None:
         return None
 
 
-def period_for(*, week: str | None, day: str | None, today: date) -> Period:
+def period_for(
+    *, week: str | None, day: str | None, today: date, saturday_classes: bool = False
+) -> Period:
     """`?jour=` asks for one day, `?semaine=` for the week holding any of its days;
-    neither (or an unreadable date) is the current week."""
+    neither (or an unreadable date) is the current week, or the coming one once its
+    school days are over (on Saturday without classes and on Sunday families prepare
+    the next week)."""
     single = parse_day(day)
     if single is not None:
         return Period(start=single, end=single, single_day=True)
-    return week_of(parse_day(week) or today)
+    asked = parse_day(week)
+    if asked is not None:
+        return week_of(asked)
+    if today.weekday() >= SATURDAY and not is_school_day(today, saturday_classes):
+        return week_of(today + timedelta(days=7 - today.weekday()))
+    return week_of(today)
 
 
 def is_school_day(day: date, saturday_classes: bool) -> bool:

@@ -250,7 +250,10 @@ def timetable_page(request, owner: Owner, *, scope: StaffScope | None = None):
     saturday = establishment.saturday_classes
     now = today()
     period = grid.period_for(
-        week=request.GET.get("semaine"), day=request.GET.get("jour"), today=now
+        week=request.GET.get("semaine"),
+        day=request.GET.get("jour"),
+        today=now,
+        saturday_classes=saturday,
     )
     occurrences = list(with_successors(owner.occurrences(period.start, period.end)))
     by_day: dict[date, list[tuple[int, int, Card]]] = {}
@@ -303,7 +306,9 @@ def timetable_page(request, owner: Owner, *, scope: StaffScope | None = None):
         "span_minutes": (last_hour - first_hour) * 60,
         "count": len(occurrences),
         "nav": nav,
-        "is_current": period.start <= now <= period.end,
+        # The week shown by default: this one, or the coming one on the weekend.
+        "is_current": period.start <= now <= period.end
+        or period == grid.period_for(week=None, day=None, today=now, saturday_classes=saturday),
         "editor": is_editor(scope),
         "scope": scope,
     }

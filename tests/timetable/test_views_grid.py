@@ -30,6 +30,26 @@ def test_the_period_asked_for(week, day, expected):
     assert grid.period_for(week=week, day=day, today=WEDNESDAY) == expected
 
 
+NEXT_WEEK = grid.Period(date(2026, 3, 16), date(2026, 3, 22))
+
+
+@pytest.mark.parametrize(
+    ("today", "saturday", "expected"),
+    [
+        (date(2026, 3, 13), False, grid.Period(MONDAY, date(2026, 3, 15))),  # Friday
+        (date(2026, 3, 14), False, NEXT_WEEK),  # Saturday, no classes: the coming week
+        (date(2026, 3, 14), True, grid.Period(MONDAY, date(2026, 3, 15))),  # classes today
+        (date(2026, 3, 15), True, NEXT_WEEK),  # Sunday
+    ],
+)
+def test_on_the_weekend_the_coming_week_is_shown(today, saturday, expected):
+    assert grid.period_for(week=None, day=None, today=today, saturday_classes=saturday) == expected
+    # A week asked for is the week asked for.
+    assert grid.period_for(week="2026-03-11", day=None, today=today) == grid.Period(
+        MONDAY, date(2026, 3, 15)
+    )
+
+
 @pytest.mark.parametrize(
     ("day", "saturday", "step", "expected"),
     [
