@@ -5,7 +5,7 @@ host="$1"
 port="$2"
 bin=".venv/bin"
 var="${PREAU_VAR_DIR:-var}"
-mkdir -p "$var/celery/queue" "$var/celery/processed" "$var/mail" "$var/log"
+mkdir -p "$var/celery/queue" "$var/celery/processed" "$var/celery/control" "$var/mail" "$var/log"
 
 "$bin/python" manage.py migrate --noinput >/dev/null
 "$bin/python" manage.py collectstatic --noinput >/dev/null

@@ -5,12 +5,15 @@ from preau.config.env import VAR_DIR, env_bool, env_str
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 _queue_dir = VAR_DIR / "celery" / "queue"
 _processed_dir = VAR_DIR / "celery" / "processed"
+_control_dir = VAR_DIR / "celery" / "control"
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Broadcast (pidbox) files: kombu's default is ./control in the working folder.
+        "control_folder": str(_control_dir),
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
