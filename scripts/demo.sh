@@ -5,6 +5,8 @@ host="$1"
 port="$2"
 bin=".venv/bin"
 var="${PREAU_VAR_DIR:-var}"
+# Links in the e-mails the worker writes point at this server.
+export PREAU_SITE_URL="${PREAU_SITE_URL:-http://$host:$port}"
 mkdir -p "$var/celery/queue" "$var/celery/processed" "$var/celery/control" "$var/mail" "$var/log"
 
 "$bin/python" manage.py migrate --noinput >/dev/null
@@ -14,7 +16,8 @@ if ! "$bin/python" manage.py seed_demo --if-empty; then
   exit 1
 fi
 
-"$bin/celery" -A preau worker --pool=solo --loglevel=WARNING >"$var/log/worker.log" 2>&1 &
+"$bin/celery" -A preau worker --beat --schedule "$var/celery/beat-schedule" --pool=solo \
+  --loglevel=WARNING >"$var/log/worker.log" 2>&1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 

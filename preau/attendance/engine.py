@@ -1,23 +1,31 @@
 """Half-days and the figures of the legal follow-up (attendance.md), as pure functions:
 no ORM, no clock. Times are local wall-clock datetimes of the establishment (aware or
-naive, but all alike): the half-day boundary is a time of the day.
+naive, but all alike): the half-day boundary is a time of the day, read on them as
+they are, so a caller converts database times (UTC) to the establishment's zone first.
 
-- An occurrence belongs to the half-day in which it starts.
+- An occurrence belongs to the half-day in which it starts (11:30–12:30 is a morning
+  course with a 12:00 boundary).
 - A pupil is absent from an occurrence when one of their absences overlaps it.
 - Raw count: a half-day counts 1 when the pupil was absent from at least one of its
   occurrences; half-days without scheduled occurrences never count.
-- Computed count: the share of the half-day's scheduled minutes that were missed.
+- Computed count: the share of the half-day's scheduled time that was missed.
 - A half-day is unjustified when at least one absence that makes it counts as
-  unjustified.
+  unjustified. Its unjustified computed share is the time missed under such absences:
+  an accepted absence added to a half-day never raises an unjustified figure.
 - Lateness is counted apart and never makes a half-day.
+
+Durations are kept as exact `timedelta`s (microseconds), never rounded minutes: a
+computed count is a `Fraction`, and splitting or merging absences cannot change it.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 MORNING, AFTERNOON = 0, 1
+_ZERO = timedelta(0)
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -39,19 +47,32 @@ class Missed:
 
 @dataclass(frozen=True)
 class HalfDay:
+    """A half-day in which the pupil had scheduled time, and what they missed of it."""
+
     day: date
     part: int  # MORNING or AFTERNOON
-    scheduled_minutes: int
-    missed_minutes: int
+    scheduled: timedelta  # the union of its occurrences
+    missed: timedelta  # the part of it covered by absences
+    missed_unjustified: timedelta  # the part covered by absences counting as unjustified
     absent: bool
     unjustified: bool
 
     @property
     def fraction(self) -> Fraction:
         """The computed count: the share of scheduled time missed, 0 to 1."""
-        if not self.scheduled_minutes:
-            return Fraction(0)
-        return Fraction(self.missed_minutes, self.scheduled_minutes)
+        return _share(self.missed, self.scheduled)
+
+    @property
+    def unjustified_fraction(self) -> Fraction:
+        return _share(self.missed_unjustified, self.scheduled)
+
+    @property
+    def scheduled_minutes(self) -> int:
+        return round(self.scheduled / timedelta(minutes=1))
+
+    @property
+    def missed_minutes(self) -> int:
+        return round(self.missed / timedelta(minutes=1))
 
 
 @dataclass(frozen=True)
@@ -64,18 +85,20 @@ class Totals:
     days: tuple[HalfDay, ...] = field(default=(), compare=False)
 
 
+def _share(part: timedelta, whole: timedelta) -> Fraction:
+    if whole <= _ZERO:
+        return Fraction(0)
+    return Fraction(part // _TICK, whole // _TICK)
+
+
 def half_day_of(moment: datetime, boundary: time) -> tuple[date, int]:
     """The half-day a moment belongs to: the morning before the boundary, the afternoon
     from it on."""
     return moment.date(), MORNING if moment.time() < boundary else AFTERNOON
 
 
-def _overlap_minutes(a_start, a_end, b_start, b_end) -> float:
-    start, end = max(a_start, b_start), min(a_end, b_end)
-    return max(0.0, (end - start).total_seconds() / 60)
-
-
 def _union(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping or touching intervals joined: [8, 9) and [9, 10) make [8, 10)."""
     merged: list[list[datetime]] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
@@ -85,6 +108,10 @@ def _union(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetim
     return [(start, end) for start, end in merged]
 
 
+def _length(intervals: Iterable[tuple[datetime, datetime]]) -> timedelta:
+    return sum((end - start for start, end in _union(intervals)), _ZERO)
+
+
 def half_days(
     scheduled: Iterable[Scheduled],
     absences: Sequence[Missed],
@@ -92,42 +119,59 @@ def half_days(
     boundary: time = time(12, 0),
     closed: frozenset[date] | set[date] = frozenset(),
 ) -> list[HalfDay]:
-    """Every half-day in which the pupil has scheduled time, with what was missed.
-    `closed` (public holidays, closures) holds dates that are not scheduled time."""
-    by_half: dict[tuple[date, int], list[Scheduled]] = {}
+    """Every half-day in which the pupil has scheduled time, with what was missed, in
+    order. `closed` (public holidays, closures) holds dates that are not scheduled time.
+    A half-day holds the time of its occurrences only: an absence over the lunch break
+    or a free period misses nothing."""
+    by_half: dict[tuple[date, int], list[tuple[datetime, datetime]]] = {}
     for item in scheduled:
         if item.end <= item.start or item.start.date() in closed:
             continue
-        by_half.setdefault(half_day_of(item.start, boundary), []).append(item)
-    ordered = sorted(absences, key=lambda a: a.start)
+        by_half.setdefault(half_day_of(item.start, boundary), []).append((item.start, item.end))
+    spans = sorted((a.start, a.end, a.unjustified) for a in absences if a.end > a.start)
     result = []
     for (day, part), items in sorted(by_half.items()):
-        first = min(item.start for item in items)
-        last = max(item.end for item in items)
-        relevant = [a for a in ordered if a.start < last and a.end > first and a.end > a.start]
-        scheduled_minutes = 0.0
+        # Overlapping an occurrence is overlapping the union of them (positive lengths).
+        union = _union(items)
+        first, last = union[0][0], union[-1][1]
         missed: list[tuple[datetime, datetime]] = []
-        absent = unjustified = False
-        for item in _union((i.start, i.end) for i in items):
-            scheduled_minutes += (item[1] - item[0]).total_seconds() / 60
-        for item in items:
-            for absence in relevant:
-                if absence.start < item.end and absence.end > item.start:
-                    absent = True
-                    unjustified = unjustified or absence.unjustified
-                    missed.append((max(absence.start, item.start), min(absence.end, item.end)))
-        missed_minutes = sum((end - start).total_seconds() / 60 for start, end in _union(missed))
+        missed_unjustified: list[tuple[datetime, datetime]] = []
+        for a_start, a_end, unjustified in spans:
+            if a_start >= last:
+                break
+            if a_end <= first:
+                continue
+            for start, end in union:
+                if a_start < end and a_end > start:
+                    piece = (max(a_start, start), min(a_end, end))
+                    missed.append(piece)
+                    if unjustified:
+                        missed_unjustified.append(piece)
         result.append(
             HalfDay(
                 day=day,
                 part=part,
-                scheduled_minutes=round(scheduled_minutes),
-                missed_minutes=round(missed_minutes),
-                absent=absent,
-                unjustified=unjustified,
+                scheduled=_length(union),
+                missed=_length(missed),
+                missed_unjustified=_length(missed_unjustified),
+                absent=bool(missed),
+                unjustified=bool(missed_unjustified),
             )
         )
     return result
+
+
+def summarise(days: Iterable[HalfDay], *, lateness: int = 0) -> Totals:
+    """The raw and computed counts of half-days already worked out (a month of them)."""
+    days = tuple(days)
+    return Totals(
+        half_days=sum(1 for d in days if d.absent),
+        unjustified_half_days=sum(1 for d in days if d.unjustified),
+        computed=sum((d.fraction for d in days), Fraction(0)),
+        computed_unjustified=sum((d.unjustified_fraction for d in days), Fraction(0)),
+        lateness=lateness,
+        days=days,
+    )
 
 
 def totals(
@@ -140,14 +184,7 @@ def totals(
 ) -> Totals:
     """The raw and computed counts of a pupil over the scheduled time given."""
     days = half_days(scheduled, absences, boundary=boundary, closed=closed)
-    return Totals(
-        half_days=sum(1 for d in days if d.absent),
-        unjustified_half_days=sum(1 for d in days if d.unjustified),
-        computed=sum((d.fraction for d in days), Fraction(0)),
-        computed_unjustified=sum((d.fraction for d in days if d.unjustified), Fraction(0)),
-        lateness=lateness,
-        days=tuple(days),
-    )
+    return summarise(days, lateness=lateness)
 
 
 # -- The legal and statistical outputs ------------------------------------------------
@@ -171,7 +208,9 @@ def level_of(unjustified_half_days: int, thresholds: Thresholds) -> str | None:
     return None
 
 
-def absenteeism_rate(unjustified_by_pupil: dict, enrolled: Iterable, threshold: int = 4):
+def absenteeism_rate(
+    unjustified_by_pupil: dict, enrolled: Iterable, threshold: int = 4
+) -> Fraction | None:
     """DEPP indicator for a month: the pupils enrolled that month with at least
     `threshold` unjustified half-days, over the pupils enrolled. None without pupils."""
     enrolled = set(enrolled)

@@ -54,6 +54,12 @@ class AttendancePolicy(models.Model):
         _("fin des heures de silence des notifications"), default=time(7, 30)
     )
     families_may_justify = models.BooleanField(_("les familles justifient en ligne"), default=True)
+    # access.md: levels 2 and 3 see only what the establishment enables, absences by
+    # default.
+    contacts_see_absences = models.BooleanField(
+        _("les personnes en charge et les contacts (niveaux 2 et 3) voient les absences"),
+        default=True,
+    )
 
     class Meta:
         verbose_name = _("réglages de la vie scolaire")

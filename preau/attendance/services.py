@@ -262,7 +262,11 @@ def absence_create(
 
 
 def _locked(absence: Absence, expected_version: int | None) -> Absence:
-    current = Absence.objects.select_for_update().select_related("reason").get(pk=absence.pk)
+    # Lock the absence row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer join that the (optional) reason needs.
+    current = (
+        Absence.objects.select_for_update(of=("self",)).select_related("reason").get(pk=absence.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         raise StaleAbsence(current)
     return current
@@ -507,6 +511,11 @@ def _withdraw_products(actor, entry: RollCallEntry) -> None:
     event = SchoolEvent.objects.filter(roll_call_entry=entry, voided_at__isnull=True).first()
     if event is not None:
         school_event_void(actor=actor, event=event, system=True)
+    # (B) The entry's one-to-one link passes to what its new mark produces (absent, then
+    # late, then absent again): the voided products keep their occurrence, source and
+    # history, and the entry's trail is in the audit events.
+    Absence.objects.filter(roll_call_entry=entry).update(roll_call_entry=None)
+    SchoolEvent.objects.filter(roll_call_entry=entry).update(roll_call_entry=None)
 
 
 def _produce(actor, entry: RollCallEntry, occurrence: Occurrence, pupil: Person) -> None:

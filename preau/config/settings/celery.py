@@ -23,3 +23,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Periodic work (the worker runs the scheduler too: `celery worker -B` in the demo, a
+# separate `celery beat` in production). Absence notices are queued with their due time;
+# this sweep sends any that a lost task or a failed enqueue left behind.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-absence-notices": {
+        "task": "preau.attendance.tasks.send_due_absence_notices",
+        "schedule": 300.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
