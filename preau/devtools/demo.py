@@ -5,8 +5,8 @@ staff, and the demo accounts of interfaces.md.
 Deterministic: the same seed and the same school year give the same data. Bulk
 inserts keep seeding well under a minute; the establishment and its school year go
 through the services like any other. Their timetables come from `demo_timetable`,
-imported like any timetable file. Later releases add roll calls, grades and messages
-on top of these people.
+imported like any timetable file; their term of roll calls and absences from
+`demo_attendance`. Later releases add grades and messages on top of these people.
 """
 
 import itertools
@@ -16,7 +16,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -40,6 +40,7 @@ from preau.core.models import (
     SchoolYear,
 )
 from preau.core.services import adult_objection_set, establishment_create, school_year_create
+from preau.devtools.demo_attendance import build_demo_attendance, previous_month
 from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
@@ -259,6 +260,11 @@ class DemoSummary:
     occurrences: int = 0
     unplaced_sessions: int = 0
     timetable_seconds: float = 0.0
+    roll_calls: int = 0
+    absences: int = 0
+    attendance_seconds: float = 0.0
+    # The moment the demo's roll calls and absences stop at.
+    now: datetime | None = None
     seconds: float = 0.0
 
 
@@ -294,8 +300,17 @@ class Family:
 
 
 class DemoBuilder:
-    def __init__(self, *, small: bool, seed: int, today: date, timetables: bool = True):
+    def __init__(
+        self,
+        *,
+        small: bool,
+        seed: int,
+        today: date,
+        timetables: bool = True,
+        now: datetime | None = None,
+    ):
         self.with_timetables = timetables
+        self.now = now
         self.shape = SMALL if small else FULL
         self.small = small
         self.seed = seed
@@ -690,10 +705,24 @@ class DemoBuilder:
                 # week before the reference weeks, these two and the week after only:
                 # the browser tests restore every row before each test.
                 weeks_around=1 if self.small else None,
+                # …and the whole previous month, whose L131-8 list the attendance
+                # pages show first.
+                since=previous_month(self.today)[0] if self.small else None,
             )
             self.summary.occurrences = self.timetables.occurrences
             self.summary.timetable_seconds = self.timetables.seconds
             self.summary.unplaced_sessions = self.timetables.unplaced
+            self.attendance = build_demo_attendance(
+                schools=[(college, college_year), (lycee, lycee_year)],
+                seed=self.seed,
+                today=self.today,
+                small=self.small,
+                now=self.now,
+            )
+            self.summary.roll_calls = self.attendance.roll_calls
+            self.summary.absences = self.attendance.absences
+            self.summary.attendance_seconds = self.attendance.seconds
+            self.summary.now = self.attendance.now
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)
@@ -1389,8 +1418,20 @@ def demo_exists() -> bool:
 
 
 def build_demo(
-    *, small: bool = False, seed: int = 2026, today: date | None = None, timetables: bool = True
+    *,
+    small: bool = False,
+    seed: int = 2026,
+    today: date | None = None,
+    timetables: bool = True,
+    now: datetime | None = None,
 ) -> DemoSummary:
+    """The demo as of `today` (the school year running then) and `now` (the moment up
+    to which roll calls are taken: the real time when `today` is today, else 10:40 that
+    day, see `demo_attendance.reference_now`)."""
     return DemoBuilder(
-        small=small, seed=seed, today=today or timezone.localdate(), timetables=timetables
+        small=small,
+        seed=seed,
+        today=today or (timezone.localtime(now).date() if now else timezone.localdate()),
+        timetables=timetables,
+        now=now,
     ).build()

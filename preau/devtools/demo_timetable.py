@@ -664,12 +664,17 @@ class Weeks:
         index = max(0, min(index, len(self.school_weeks) - 2))
         return self.school_weeks[index], self.school_weeks[index + 1]
 
-    def around(self, reference: tuple[date, date], weeks: int) -> "Weeks":
+    def around(
+        self, reference: tuple[date, date], weeks: int, since: date | None = None
+    ) -> "Weeks":
         """The same calendar, with occurrences only from `weeks` weeks with classes
-        before the reference weeks to `weeks` after them (the small demo)."""
+        before the reference weeks to `weeks` after them (the small demo); with `since`,
+        from the week of that date if it is earlier."""
         first = self.school_weeks.index(reference[0])
         last = self.school_weeks.index(reference[1])
         start = self.school_weeks[max(0, first - weeks)]
+        if since is not None:
+            start = min(start, max(self.school_weeks[0], since - timedelta(days=since.weekday())))
         end = self.school_weeks[min(len(self.school_weeks) - 1, last + weeks)]
         return Weeks(
             frozenset(m for m in self.every if start <= m <= end),
@@ -1082,11 +1087,13 @@ def college_changes(changes: Changes, today: date) -> None:
     def prof_in_4b(item: Placed) -> bool:
         return prof.pk in item.part.teachers and _audience_has(item, in_4b)
 
-    # Mme Schmitt is away one day of this week (from today on if she teaches then).
+    # Mme Schmitt is away one day of this week, after today if she teaches then, else
+    # before: today she teaches, and has roll calls to take (demo_attendance).
     mine = changes.sessions_in(this, prof_in_4b)
     if mine:
-        upcoming = [day for day, _ in mine if day >= today] or [day for day, _ in mine]
-        absent = upcoming[0]
+        days = [day for day, _ in mine]
+        after = [day for day in days if day > today]
+        absent = (after or [day for day in days if day < today] or days)[0]
         changes.teacher_absent(prof, absent, "Mme Schmitt est absente : pas de cours.")
     else:
         absent = None
@@ -1221,11 +1228,13 @@ def build_demo_timetables(
     seed: int,
     today: date,
     weeks_around: int | None = None,
+    since: date | None = None,
 ) -> TimetableSummary:
     """Place, import and change the timetables of the demo establishments (the collège
     first: the teacher who works in both is placed there first). With `weeks_around`,
     occurrences are generated for that many weeks with classes on each side of the
-    reference weeks only, instead of the whole school year."""
+    reference weeks only, instead of the whole school year, and from the week of `since`
+    when it is earlier."""
     started = clock.monotonic()
     summary = TimetableSummary()
     busy: dict = {}
@@ -1240,7 +1249,7 @@ def build_demo_timetables(
         reference = weeks.reference(today)
         stage = weeks.work_experience(avoid=reference) if school.college else None
         if weeks_around is not None:
-            weeks = weeks.around(reference, weeks_around)
+            weeks = weeks.around(reference, weeks_around, since)
             if stage not in weeks.every:
                 stage = None
         source, placed = source_of(school, planner, sessions, weeks, stage)

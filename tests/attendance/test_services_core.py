@@ -122,3 +122,37 @@ def test_a_teacher_does_not_process_absences(lesson):
             start=occurrence.start,
             end=occurrence.end,
         )
+
+
+@pytest.mark.parametrize(
+    ("marks", "absences", "events"),
+    [
+        # absent → late: the absence is voided, a lateness recorded
+        ([Mark.ABSENT, Mark.LATE], [("absence", True), ("lateness", False)], []),
+        # absent → present → absent: two absences, the first voided
+        ([Mark.ABSENT, None, Mark.ABSENT], [("absence", True), ("absence", False)], []),
+        # infirmary → excluded: two events, the first voided
+        ([Mark.INFIRMARY, Mark.EXCLUDED], [], [("infirmary", True), ("exclusion", False)]),
+        # late → infirmary
+        ([Mark.LATE, Mark.INFIRMARY], [("lateness", True)], [("infirmary", False)]),
+    ],
+)
+def test_changing_a_mark_voids_what_the_previous_one_produced(lesson, marks, absences, events):
+    occurrence, teacher, _cpe, pupils = lesson
+    first = next(iter(pupils))
+    for mark in marks:
+        services.roll_call_record(
+            actor=teacher,
+            occurrence=occurrence,
+            entries={first: services.Entry(mark, 5 if mark == Mark.LATE else None)},
+            audience=pupils,
+        )
+    assert [
+        (a.kind, a.voided_at is not None)
+        for a in Absence.objects.filter(pupil_id=first).order_by("pk")
+    ] == absences
+    assert [
+        (e.kind, e.voided_at is not None)
+        for e in SchoolEvent.objects.filter(pupil_id=first).order_by("pk")
+    ] == events
+    assert RollCallEntry.objects.get(pupil_id=first).mark == (marks[-1] or Mark.PRESENT)

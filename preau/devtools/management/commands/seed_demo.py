@@ -38,8 +38,9 @@ class Command(BaseCommand):
             f"{summary.groups} groupes, {summary.pupils} élèves dont {summary.adult_pupils} "
             f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
             f"{summary.staff} autres personnels, {summary.accounts} comptes, "
-            f"{summary.occurrences} séances d'emploi du temps "
-            f"(dont {summary.timetable_seconds:.1f} s pour les emplois du temps)."
+            f"{summary.occurrences} séances d'emploi du temps, {summary.roll_calls} appels, "
+            f"{summary.absences} absences (dont {summary.timetable_seconds:.1f} s pour les "
+            f"emplois du temps et {summary.attendance_seconds:.1f} s pour les absences)."
         )
         if summary.unplaced_sessions:
             self.stderr.write(
