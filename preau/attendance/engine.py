@@ -5,7 +5,11 @@ they are, so a caller converts database times (UTC) to the establishment's zone 
 
 - An occurrence belongs to the half-day in which it starts (11:30–12:30 is a morning
   course with a 12:00 boundary).
-- A pupil is absent from an occurrence when one of their absences overlaps it.
+- A pupil is absent from an occurrence when one of their absences overlaps it, unless
+  the occurrence is excused: spent under the school's responsibility (a school trip, the
+  infirmary, an exemption), it is never missed, whatever absence overlaps it. It stays
+  scheduled time, attended: excusing an occurrence can only lower a count, never raise
+  one (taking it out of the scheduled time would raise the computed share of the rest).
 - Raw count: a half-day counts 1 when the pupil was absent from at least one of its
   occurrences; half-days without scheduled occurrences never count.
 - Computed count: the share of the half-day's scheduled time that was missed.
@@ -30,10 +34,13 @@ _TICK = timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class Scheduled:
-    """An occurrence of the pupil's own timetable that is held (not cancelled)."""
+    """An occurrence of the pupil's own timetable that is held (not cancelled).
+    `excused`: the pupil spent it under the school's responsibility (attendance.md: not
+    an absence), so no absence misses it."""
 
     start: datetime
     end: datetime
+    excused: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,31 +129,37 @@ def half_days(
     """Every half-day in which the pupil has scheduled time, with what was missed, in
     order. `closed` (public holidays, closures) holds dates that are not scheduled time.
     A half-day holds the time of its occurrences only: an absence over the lunch break
-    or a free period misses nothing."""
-    by_half: dict[tuple[date, int], list[tuple[datetime, datetime]]] = {}
+    or a free period misses nothing, nor does one over an excused occurrence (which
+    stays scheduled time: the computed share is over every occurrence of the half-day).
+    An occurrence that is not excused is missed where an absence overlaps it, even if an
+    excused occurrence runs at the same time: the excuse is the occurrence's, not the
+    hour's."""
+    by_half: dict[tuple[date, int], list[Scheduled]] = {}
     for item in scheduled:
         if item.end <= item.start or item.start.date() in closed:
             continue
-        by_half.setdefault(half_day_of(item.start, boundary), []).append((item.start, item.end))
+        by_half.setdefault(half_day_of(item.start, boundary), []).append(item)
     spans = sorted((a.start, a.end, a.unjustified) for a in absences if a.end > a.start)
     result = []
     for (day, part), items in sorted(by_half.items()):
         # Overlapping an occurrence is overlapping the union of them (positive lengths).
-        union = _union(items)
-        first, last = union[0][0], union[-1][1]
+        union = _union((item.start, item.end) for item in items)
+        expected = _union((item.start, item.end) for item in items if not item.excused)
         missed: list[tuple[datetime, datetime]] = []
         missed_unjustified: list[tuple[datetime, datetime]] = []
-        for a_start, a_end, unjustified in spans:
-            if a_start >= last:
-                break
-            if a_end <= first:
-                continue
-            for start, end in union:
-                if a_start < end and a_end > start:
-                    piece = (max(a_start, start), min(a_end, end))
-                    missed.append(piece)
-                    if unjustified:
-                        missed_unjustified.append(piece)
+        if expected:
+            first, last = expected[0][0], expected[-1][1]
+            for a_start, a_end, unjustified in spans:
+                if a_start >= last:
+                    break
+                if a_end <= first:
+                    continue
+                for start, end in expected:
+                    if a_start < end and a_end > start:
+                        piece = (max(a_start, start), min(a_end, end))
+                        missed.append(piece)
+                        if unjustified:
+                            missed_unjustified.append(piece)
         result.append(
             HalfDay(
                 day=day,

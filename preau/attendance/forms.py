@@ -202,6 +202,8 @@ class AbsenceEntryForm(PeriodMixin, forms.Form):
             required=False,
             max_length=2000,
             widget=forms.Textarea(attrs={"rows": 2}),
+            # The family pages show it as the explanation of a decision.
+            help_text=_("La famille le lit une fois l'absence justifiée ou refusée."),
         )
 
     def clean(self):
@@ -248,6 +250,8 @@ class LatenessEntryForm(forms.Form):
             required=False,
             max_length=2000,
             widget=forms.Textarea(attrs={"rows": 2}),
+            # The family pages show it as the explanation of a decision.
+            help_text=_("La famille le lit une fois l'absence justifiée ou refusée."),
         )
 
     def clean(self):
@@ -327,6 +331,8 @@ class CorrectForm(PeriodMixin, forms.Form):
             required=False,
             max_length=2000,
             widget=forms.Textarea(attrs={"rows": 2}),
+            # The family pages show it as the explanation of a decision.
+            help_text=_("La famille le lit une fois l'absence justifiée ou refusée."),
         )
 
     def clean(self):

@@ -369,11 +369,22 @@ class NoticeChannel(models.TextChoices):
 
 class AbsenceNotice(models.Model):
     """A notice of an absence or lateness to one legal guardian: one row per absence and
-    guardian, so that both guardians are told and nobody is told twice."""
+    guardian, so that both guardians are told and nobody is told twice. A notice of the
+    vie scolaire's decision on a justification names that decision (`decision`): one row
+    per decision and guardian, since an absence may be decided more than once (rejected,
+    justified again, accepted)."""
 
     absence = models.ForeignKey(Absence, on_delete=models.CASCADE, related_name="notices")
     guardian = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10, choices=NoticeChannel.choices)
+    decision = models.ForeignKey(
+        AbsenceChange,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text=_("La décision dont l'avis informe ; vide pour l'avis de l'absence."),
+    )
     queued_at = models.DateTimeField()
     due_at = models.DateTimeField(help_text=_("Après les heures de silence si non urgent."))
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -384,7 +395,14 @@ class AbsenceNotice(models.Model):
         verbose_name_plural = _("avis d'absence")
         constraints = [
             models.UniqueConstraint(
-                fields=["absence", "guardian", "channel"], name="absence_notice_unique"
+                fields=["absence", "guardian", "channel"],
+                condition=Q(decision__isnull=True),
+                name="absence_notice_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["decision", "guardian", "channel"],
+                condition=Q(decision__isnull=False),
+                name="absence_notice_decision_unique",
             ),
         ]
         indexes = [models.Index(fields=["sent_at", "due_at"])]

@@ -26,6 +26,14 @@ The rules, decided here:
   tasks or workers that run `send_due_notices`; a pupil's same-day absences due at once
   go to each guardian in one e-mail. A voided absence is never notified; notices older
   than `STALE_AFTER` are no longer sent (news of an old absence is a letter's job).
+- **Decisions.** When the vie scolaire accepts or rejects a justification, each legal
+  guardian with an address is told by e-mail, with the explanation the vie scolaire
+  wrote (`staff_comment`), which the family pages show too (`schedule_decision`). A
+  decision is never urgent: it waits for the end of the quiet hours. One notice per
+  decision (`AbsenceNotice.decision`) and guardian: deciding again makes new notices,
+  scheduling the same decision again makes none. A decision no longer standing when
+  its notice falls due (decided again, justified again, voided) is not sent: the
+  family is told the latest one only.
 """
 
 import logging
@@ -38,14 +46,17 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from preau.attendance.models import (
     Absence,
+    AbsenceChange,
     AbsenceKind,
     AbsenceNotice,
+    AbsenceState,
     AttendancePolicy,
     NoticeChannel,
 )
@@ -209,6 +220,85 @@ def _enqueue(due: datetime, now: datetime) -> None:
         logger.exception("absence notices due at %s could not be queued", due)
 
 
+# -- Decisions on justifications ----------------------------------------------------------
+
+# The `AbsenceChange.action`s that are a decision of the vie scolaire (services.absence_decide).
+DECISIONS = ("accepted", "rejected")
+
+
+def schedule_decision(absence: Absence) -> None:
+    """Queue the e-mails telling the legal guardians of the vie scolaire's latest
+    decision on `absence`, once the transaction commits (at once outside one). Safe to
+    call more than once for the same decision."""
+    absence_id = absence.pk
+    # Robust, as for absences: the decision is committed whatever happens to its notice.
+    transaction.on_commit(lambda: create_decision_notices([absence_id]), robust=True)
+
+
+def _latest_decisions(absence_ids) -> dict[int, AbsenceChange]:
+    latest: dict[int, AbsenceChange] = {}
+    for change in AbsenceChange.objects.filter(
+        absence_id__in=absence_ids, action__in=DECISIONS
+    ).order_by("absence_id", "-at", "-pk"):
+        latest.setdefault(change.absence_id, change)
+    return latest
+
+
+def create_decision_notices(
+    absence_ids: list[int], now: datetime | None = None
+) -> list[AbsenceNotice]:
+    """One e-mail notice per absence's standing decision and legal guardian with an
+    address (four reads and one insert whatever the number), then the sending task. A decision is
+    never urgent: due now, or at the end of the quiet hours. Running it again creates
+    nothing new."""
+    now = now or timezone.now()
+    absences = list(
+        Absence.objects.filter(
+            pk__in=absence_ids,
+            voided_at__isnull=True,
+            state__in=(AbsenceState.ACCEPTED, AbsenceState.REJECTED),
+        ).select_related("establishment")
+    )
+    if not absences:
+        return []
+    decisions = _latest_decisions([a.pk for a in absences])
+    policies = _policies({a.establishment_id for a in absences})
+    guardians: dict[int, list[int]] = defaultdict(list)
+    for pupil_id, guardian_id, email in (
+        Guardianship.objects.legal()
+        .filter(pupil_id__in={a.pupil_id for a in absences})
+        .values_list("pupil_id", "guardian_id", "guardian__email")
+    ):
+        if email.strip():
+            guardians[pupil_id].append(guardian_id)
+    notices = []
+    for absence in absences:
+        decision = decisions.get(absence.pk)
+        # A state reached by a correction rather than a decision is not announced.
+        if decision is None or decision.state != absence.state:
+            continue
+        policy = policies[absence.establishment_id]
+        local = timezone.localtime(now, ZoneInfo(absence.establishment.timezone))
+        released = release_at(local, policy.quiet_hours_start, policy.quiet_hours_end)
+        due = now if released == local else released
+        notices += [
+            AbsenceNotice(
+                absence=absence,
+                decision=decision,
+                guardian_id=guardian_id,
+                channel=NoticeChannel.EMAIL,
+                queued_at=now,
+                due_at=due,
+            )
+            for guardian_id in guardians[absence.pupil_id]
+        ]
+    with transaction.atomic():
+        AbsenceNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=500)
+        for due in sorted({notice.due_at for notice in notices}):
+            transaction.on_commit(lambda due=due: _enqueue(due, now))
+    return notices
+
+
 # -- Sending -----------------------------------------------------------------------------
 
 
@@ -293,7 +383,69 @@ def render_notice(notices: list[AbsenceNotice], policy: AttendancePolicy) -> Ema
     return message
 
 
-def _send_email_group(group: list[AbsenceNotice], policy: AttendancePolicy, now: datetime) -> int:
+@dataclass(frozen=True)
+class _Decision:
+    day: str
+    item: _Item
+    accepted: bool
+    explanation: str
+
+
+def _decision_item(absence: Absence, zone: ZoneInfo) -> _Decision:
+    start = timezone.localtime(absence.start, zone)
+    return _Decision(
+        day=formats.date_format(start, "l j F"),
+        item=_item(absence, zone),
+        accepted=absence.state == AbsenceState.ACCEPTED,
+        explanation=absence.staff_comment.strip(),
+    )
+
+
+def render_decision(
+    notices: list[AbsenceNotice], policy: AttendancePolicy
+) -> EmailMultiAlternatives:
+    """The e-mail telling one guardian of the vie scolaire's decisions on one pupil's
+    justifications, each with its explanation."""
+    first = notices[0].absence
+    establishment = first.establishment
+    zone = ZoneInfo(establishment.timezone)
+    absences = sorted((notice.absence for notice in notices), key=lambda a: a.start)
+    pupil = first.pupil
+    rejected = any(a.state == AbsenceState.REJECTED for a in absences)
+    may_justify = policy.families_may_justify and rejected
+    path = reverse("attendance:justify" if may_justify else "attendance:mine")
+    with translation.override("fr"), timezone.override(zone):
+        decisions = [_decision_item(absence, zone) for absence in absences]
+        context = {
+            "guardian": notices[0].guardian,
+            "pupil": pupil,
+            "establishment": establishment,
+            "decisions": decisions,
+            "all_accepted": not rejected,
+            "all_rejected": all(not d.accepted for d in decisions),
+            "several": len(decisions) > 1,
+            "may_justify": may_justify,
+            "url": f"{site_url()}{path}?enfant={pupil.pk}",
+        }
+        subject = " ".join(
+            render_to_string("attendance/email/decision_subject.txt", context).split()
+        )
+        body = render_to_string("attendance/email/decision.txt", context)
+        html = render_to_string("attendance/email/decision.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        to=[notices[0].guardian.email.strip()],
+        reply_to=[establishment.email] if establishment.email else None,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _send_email_group(
+    group: list[AbsenceNotice], policy: AttendancePolicy, now: datetime, render=render_notice
+) -> int:
     """Send one e-mail for the group, claiming its notices first so that two workers
     never send it twice (rows locked by another worker are skipped; on SQLite the
     write transactions are serialised anyway)."""
@@ -309,7 +461,7 @@ def _send_email_group(group: list[AbsenceNotice], policy: AttendancePolicy, now:
         if not notices[0].guardian.email.strip():
             AbsenceNotice.objects.filter(pk__in=claimed).update(error="Aucune adresse électronique")
             return 0
-        render_notice(notices, policy).send()
+        render(notices, policy).send()
         AbsenceNotice.objects.filter(pk__in=claimed).update(sent_at=now, error="")
     return len(notices)
 
@@ -318,8 +470,15 @@ def send_due_notices(now: datetime | None = None) -> int:
     """Send every notice due and not sent yet; return how many were sent. Safe to run
     at any time, as often as wanted, by several workers at once."""
     now = now or timezone.now()
+    # A decision decided again, or justified again, since its notice was queued: the
+    # family is told the latest decision only.
+    later = AbsenceChange.objects.filter(
+        absence_id=OuterRef("absence_id"), action__in=DECISIONS, pk__gt=OuterRef("decision_id")
+    )
+    standing = Q(decision__isnull=True) | (Q(absence__state=F("decision__state")) & ~Exists(later))
     due = list(
         AbsenceNotice.objects.filter(
+            standing,
             sent_at__isnull=True,
             due_at__lte=now,
             due_at__gt=now - STALE_AFTER,
@@ -343,13 +502,18 @@ def send_due_notices(now: datetime | None = None) -> int:
         if notice.channel != NoticeChannel.EMAIL:
             continue
         absence = notice.absence
-        zone = ZoneInfo(absence.establishment.timezone)
-        day = timezone.localtime(absence.start, zone).date()
+        if notice.decision_id is not None:
+            # The decisions of a pupil's justifications due at once: one e-mail.
+            day = None
+        else:
+            zone = ZoneInfo(absence.establishment.timezone)
+            day = timezone.localtime(absence.start, zone).date()
         groups[(notice.guardian_id, absence.pupil_id, absence.establishment_id, day)].append(notice)
     failed = 0
-    for (_guardian, _pupil, establishment_id, _day), group in groups.items():
+    for (_guardian, _pupil, establishment_id, day), group in groups.items():
+        render = render_notice if day is not None else render_decision
         try:
-            sent += _send_email_group(group, policies[establishment_id], now)
+            sent += _send_email_group(group, policies[establishment_id], now, render)
         except OSError as exc:
             failed += len(group)
             logger.warning("absence notice e-mail failed: %s", exc)

@@ -3,12 +3,23 @@ half-days for a month, the L131-8 list, the absenteeism rates (DEPP), and the dr
 early warning (GPDS).
 
 For a whole establishment, in a fixed number of queries whatever the number of pupils
-(`_collect`: about ten). The timetable gives each pupil's scheduled time: the held
+(`_collect`: eleven). The timetable gives each pupil's scheduled time: the held
 occurrences (not cancelled, moved, replaced or withdrawn, not on a public holiday or a
 closure) whose audience holds, on the occurrence's date, a unit the pupil belongs to
 then (dated memberships of divisions, class parts and groups, as the timetable's
 selectors read them). Times are turned into the establishment's wall-clock time, and
 the pure engine (`engine.py`) counts.
+
+Events under the school's responsibility are not absences (attendance.md): an
+occurrence of the pupil covered by one of their school events (`excused`: a trip, the
+infirmary, an exclusion with a referral to the vie scolaire, an exemption whose
+attendance is not required, for its subject only) is excused, never missed, even when
+an absence overlaps it (a pupil on a trip marked absent at the roll call). It stays
+scheduled time, attended: the computed count is the share of the half-day's courses
+missed, and the time spent under the school's responsibility was not missed. (Taking
+it out of the scheduled time would make an absence from the rest of the half-day weigh
+more because of a trip.) An exemption whose attendance is required excuses nothing: the
+pupil must be in class.
 
 Only the half-days that an absence touches can count, so the engine is given, for each
 pupil with absences, the occurrences of the days their absences cover: the figures are
@@ -114,6 +125,7 @@ class _Pupil:
     enrolments: list[tuple[int, Interval]] = field(default_factory=list)
     units: list[tuple[Unit, Interval]] = field(default_factory=list)
     absences: list[engine.Missed] = field(default_factory=list)
+    covers: list["Cover"] = field(default_factory=list)
     lateness: list[date] = field(default_factory=list)
     days: list[engine.HalfDay] = field(default_factory=list)
 
@@ -238,8 +250,8 @@ def _memberships(establishment: Establishment, first: date, last: date) -> tuple
 
 
 def _timetable(establishment: Establishment, first: date, last: date, zone: ZoneInfo):
-    """The held occurrences of the period by unit and date, with their local times.
-    Two queries."""
+    """The held occurrences of the period by unit and date, with their local times and
+    subjects. Two queries."""
     held = Q(
         establishment=establishment,
         date__gte=first,
@@ -247,9 +259,9 @@ def _timetable(establishment: Establishment, first: date, last: date, zone: Zone
         withdrawn_in__isnull=True,
     ) & ~Q(status__in=NOT_HELD)
     times = {
-        pk: (day, start.astimezone(zone), end.astimezone(zone))
-        for pk, day, start, end in Occurrence.objects.filter(held)
-        .values_list("pk", "date", "start", "end")
+        pk: (day, start.astimezone(zone), end.astimezone(zone), subject)
+        for pk, day, start, end, subject in Occurrence.objects.filter(held)
+        .values_list("pk", "date", "start", "end", "subject_id")
         .order_by()
     }
     by_unit_day: dict[tuple[Unit, date], list[int]] = defaultdict(list)
@@ -264,7 +276,7 @@ def _timetable(establishment: Establishment, first: date, last: date, zone: Zone
     return times, by_unit_day
 
 
-def _closed(establishment: Establishment, first: date, last: date) -> set[date]:
+def closed_days(establishment: Establishment, first: date, last: date) -> set[date]:
     """Public holidays and the establishment's closures: not scheduled time, even if an
     occurrence was left on them. One query."""
     closed = set(calendar.public_holidays(establishment.public_holidays, first, last))
@@ -273,6 +285,88 @@ def _closed(establishment: Establishment, first: date, last: date) -> set[date]:
     ).values_list("start_date", "end_date"):
         closed.update(calendar.days(max(start, first), min(end, last)))
     return closed
+
+
+# -- School events: time under the school's responsibility ------------------------------
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A school event as it excuses the pupil's occurrences: those it overlaps in time
+    or was recorded on (`occurrence_id`, from a roll call), of `subject_id` only when
+    set (an exemption from one subject)."""
+
+    start: datetime
+    end: datetime
+    occurrence_id: int | None = None
+    subject_id: int | None = None
+
+
+def cover_of(
+    *,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    occurrence_id: int | None,
+    subject_id: int | None,
+    attendance_required: bool,
+) -> Cover | None:
+    """What a standing school event excuses: None for an exemption whose attendance is
+    required (the pupil stays in class: missing it is an absence). An exemption covers
+    the courses of its subject within its dates (every course without a subject); the
+    other kinds cover whatever they overlap (their subject field is not theirs)."""
+    if kind == EventKind.EXEMPTION:
+        if attendance_required:
+            return None
+        return Cover(start, end, occurrence_id, subject_id)
+    return Cover(start, end, occurrence_id, None)
+
+
+def excused(
+    covers: Iterable[Cover],
+    *,
+    occurrence_id: int | None,
+    subject_id: int | None,
+    start: datetime,
+    end: datetime,
+) -> bool:
+    """Whether one of the pupil's school events covers this occurrence of theirs."""
+    return any(
+        (cover.subject_id is None or cover.subject_id == subject_id)
+        and (
+            (occurrence_id is not None and cover.occurrence_id == occurrence_id)
+            or (cover.start < end and cover.end > start)
+        )
+        for cover in covers
+    )
+
+
+def _covers(establishment: Establishment, start: datetime, end: datetime, as_of):
+    """(pupil, Cover) of the school events over [start, end) that excuse something, as
+    they stand now or stood at `as_of` (recorded by then, not voided by then). One
+    query."""
+    events = SchoolEvent.objects.filter(
+        establishment=establishment, start__lt=end, end__gt=start
+    ).exclude(kind=EventKind.EXEMPTION, attendance_required=True)
+    if as_of is None:
+        events = events.filter(voided_at__isnull=True)
+    else:
+        events = events.filter(created_at__lte=as_of).filter(
+            Q(voided_at__isnull=True) | Q(voided_at__gt=as_of)
+        )
+    for pupil, kind, s, e, occurrence, subject, required in events.values_list(
+        "pupil_id", "kind", "start", "end", "occurrence_id", "subject_id", "attendance_required"
+    ).order_by():
+        cover = cover_of(
+            kind=kind,
+            start=s,
+            end=e,
+            occurrence_id=occurrence,
+            subject_id=subject,
+            attendance_required=required,
+        )
+        if cover is not None:
+            yield pupil, cover
 
 
 def _records(establishment: Establishment, start: datetime, end: datetime, as_of):
@@ -309,15 +403,15 @@ def _collect(
     establishment: Establishment, first: date, last: date, *, as_of: datetime | None
 ) -> _Period:
     """Everything the outputs need over [first, last], each enrolled pupil's half-days
-    worked out. Ten queries (eleven when the policy is created)."""
+    worked out, the occurrences their school events cover excused. Eleven queries
+    (twelve when the policy is created)."""
     policy = policy_for(establishment)
     zone = ZoneInfo(establishment.timezone)
     pupils, divisions = _memberships(establishment, first, last)
     times, by_unit_day = _timetable(establishment, first, last, zone)
-    closed = _closed(establishment, first, last)
-    for pupil, kind, start, end, state in _records(
-        establishment, *_local_bounds(first, last, zone), as_of
-    ):
+    closed = closed_days(establishment, first, last)
+    bounds = _local_bounds(first, last, zone)
+    for pupil, kind, start, end, state in _records(establishment, *bounds, as_of):
         record = pupils.get(pupil)
         if record is None:
             continue
@@ -327,6 +421,10 @@ def _collect(
                 record.lateness.append(start.date())
         else:
             record.absences.append(engine.Missed(start, end, state in UNJUSTIFIED_STATES))
+    for pupil, cover in _covers(establishment, *bounds, as_of):
+        record = pupils.get(pupil)
+        if record is not None and record.absences:
+            record.covers.append(cover)
     for record in pupils.values():
         if not record.absences:
             continue
@@ -340,7 +438,18 @@ def _collect(
             for day in touched:
                 if span.contains(day):
                     occurrences.update(by_unit_day.get((unit, day), ()))
-        scheduled = [engine.Scheduled(times[pk][1], times[pk][2]) for pk in occurrences]
+        scheduled = []
+        for pk in occurrences:
+            _day, start, end, subject = times[pk]
+            scheduled.append(
+                engine.Scheduled(
+                    start,
+                    end,
+                    excused=excused(
+                        record.covers, occurrence_id=pk, subject_id=subject, start=start, end=end
+                    ),
+                )
+            )
         record.days = engine.half_days(
             scheduled, record.absences, boundary=policy.half_day_boundary, closed=closed
         )

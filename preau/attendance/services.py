@@ -32,6 +32,7 @@ from preau.attendance.models import (
     RollCallEntry,
     SchoolEvent,
 )
+from preau.attendance.visibility import sees_health_reasons
 from preau.audit.services import audit_record
 from preau.core.models import Establishment, Person, Role, RoleKind, SchoolYear
 from preau.timetable.models import Occurrence
@@ -143,6 +144,18 @@ def require_desk(actor, establishment_id: int) -> None:
         raise PermissionDenied("Seules la vie scolaire et la direction traitent les absences.")
 
 
+def require_health_reader(actor, absence: Absence, reason: AbsenceReason | None = None) -> None:
+    """A health reason (the absence's, or the one being given) is processed only by
+    those who may read it (visibility.SEES_HEALTH_REASONS): not the secretariat."""
+    health = (absence.reason_id is not None and absence.reason.health) or (
+        reason is not None and reason.health
+    )
+    if not health or actor is None or getattr(actor, "is_superuser", False):
+        return
+    if not sees_health_reasons(desk_roles(actor, absence.establishment_id)):
+        raise PermissionDenied("Seules la vie scolaire et la direction traitent un motif de santé.")
+
+
 def may_take_roll_call(actor, occurrence: Occurrence) -> bool:
     """The occurrence's teachers, and the vie scolaire and direction of its
     establishment (a forgotten roll call is completed by the office)."""
@@ -168,6 +181,7 @@ def _snapshot(absence: Absence) -> dict:
         "family_comment": absence.family_comment,
         "staff_comment": absence.staff_comment,
         "voided": absence.voided_at is not None,
+        "document": absence.document.name if absence.document else "",
     }
 
 
@@ -301,11 +315,16 @@ def absence_update(*, actor, absence: Absence, expected_version: int | None, **c
     current = _locked(absence, expected_version)
     if current.voided_at is not None:
         raise ValidationError("Cette absence a été annulée : rétablissez-la d'abord.")
+    require_health_reader(actor, current, changes.get("reason"))
     before = _snapshot(current)
     for name, value in changes.items():
         setattr(current, name, value)
     if current.reason_id and current.reason.establishment_id != current.establishment_id:
         raise ValidationError("Ce motif n'est pas un motif de l'établissement.")
+    if current.state == AbsenceState.ACCEPTED and not (
+        current.reason_id and current.reason.justifies
+    ):
+        raise ValidationError("Une absence n'est justifiée que par un motif qui la justifie.")
     _check_period(current.start, current.end)
     fields = ["reason" if name == "reason" else name for name in changes]
     return _save(current, before, actor=actor, action="corrected", fields=fields)
@@ -325,6 +344,9 @@ def absence_decide(
     justify is always a rejection, attendance.md)."""
     require_desk(actor, absence.establishment_id)
     current = _locked(absence, expected_version)
+    if current.voided_at is not None:
+        raise ValidationError("Cette absence a été annulée : rétablissez-la d'abord.")
+    require_health_reader(actor, current, reason)
     before = _snapshot(current)
     if reason is not None:
         if reason.establishment_id != current.establishment_id:
@@ -336,13 +358,16 @@ def absence_decide(
     current.state = AbsenceState.ACCEPTED if accept and justifies else AbsenceState.REJECTED
     if staff_comment is not None:
         current.staff_comment = staff_comment
-    return _save(
+    decided = _save(
         current,
         before,
         actor=actor,
         action="accepted" if current.state == AbsenceState.ACCEPTED else "rejected",
         fields=["state", "reason", "staff_comment"],
     )
+    # Both legal guardians are told by e-mail, after the commit, outside quiet hours.
+    notices.schedule_decision(decided)
+    return decided
 
 
 @transaction.atomic
@@ -497,10 +522,18 @@ def _covering_absence(pupil_id: int, occurrence: Occurrence) -> Absence | None:
     )
 
 
-def _withdraw_products(actor, entry: RollCallEntry) -> None:
-    """What an earlier mark of the entry produced, voided (never deleted)."""
+def _withdraw_products(actor, entry: RollCallEntry, establishment_id: int) -> None:
+    """What an earlier mark of the entry produced, voided (never deleted). Once the vie
+    scolaire has processed the absence (a reason, a decision, a correction), only the
+    vie scolaire may withdraw it: a teacher's late correction must not undo a decision
+    or an absence a referral was made on."""
     absence = Absence.objects.filter(roll_call_entry=entry, voided_at__isnull=True).first()
     if absence is not None:
+        processed = absence.version > 1 or absence.state != AbsenceState.UNJUSTIFIED
+        if processed and actor is not None and not desk_roles(actor, establishment_id) & DESK_ROLES:
+            raise ValidationError(
+                "La vie scolaire a déjà traité cette absence : demandez-lui de la corriger."
+            )
         absence_void(
             actor=actor,
             absence=absence,
@@ -622,7 +655,7 @@ def roll_call_record(
         ):
             continue
         if entry is not None:
-            _withdraw_products(actor, entry)
+            _withdraw_products(actor, entry, occurrence.establishment_id)
         if typed.mark is None:
             # Back to present: the entry keeps the trail, its products are voided.
             entry.mark, entry.minutes_late, entry.note = Mark.PRESENT, None, typed.note

@@ -16,6 +16,7 @@ from preau.attendance.models import (
     AbsenceKind,
     AbsenceSource,
     AbsenceState,
+    EventKind,
     Mark,
 )
 from preau.audit.models import AuditEvent
@@ -217,8 +218,24 @@ def fill(school, count: int) -> None:
         else:
             school.absence(pupil, at(school.day, hour), at(school.day, hour, 50))
         school.pending(pupil, at(school.next_day, hour), at(school.next_day, hour, 50))
+        # And a school event in one of the day's courses (its teachers are listed).
+        division = "4A" if pupil == school.lea else "4B"
+        course = school.courses[(division, school.day, 13 + index % 3)]
+        services.school_event_create(
+            actor=school.cpe,
+            establishment=school.establishment,
+            pupil=pupil,
+            kind=EventKind.EXCLUSION if index % 2 else EventKind.INFIRMARY,
+            start=course.start,
+            end=course.end,
+            occurrence=course,
+        )
 
 
+# Session, account, person, roles, children (the shell); the establishment; the day's
+# absences, school events and their courses' teachers, the pupils' divisions, the
+# divisions of the filter, the justifications of other days (with their count and
+# divisions).
 @pytest.mark.parametrize("count", [3, 12])
 def test_the_desk_page_has_a_fixed_number_of_queries(
     client, school, count, django_assert_num_queries
@@ -227,10 +244,11 @@ def test_the_desk_page_has_a_fixed_number_of_queries(
     log_in(client, school.cpe)
     client.get(desk_url(school))
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(desk_url(school))
 
     assert response.context["found"].shown == count
+    assert len(response.context["found"].events) == count
 
 
 # -- Entering an absence ---------------------------------------------------------------------

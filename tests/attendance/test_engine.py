@@ -1,6 +1,7 @@
 """The half-day engine against attendance.md: its worked cases, the boundary, the
 computed count, closed dates, the thresholds and rates, and the general rules as
-properties (splitting, merging, reordering absences, adding an accepted one)."""
+properties (splitting, merging, reordering absences, adding an accepted one, excusing
+an occurrence)."""
 
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -298,6 +299,66 @@ def test_yearly_rate_is_the_mean_over_the_months_with_school_days():
     assert yearly_rate([]) is None
 
 
+# -- Excused occurrences (under the school's responsibility) ---------------------------
+
+
+def excused(items: list[Scheduled], *indexes: int) -> list[Scheduled]:
+    """The occurrences with those at `indexes` excused."""
+    return [
+        Scheduled(item.start, item.end, excused=index in indexes)
+        for index, item in enumerate(items)
+    ]
+
+
+def test_an_excused_afternoon_is_not_missed_by_an_absence_all_day():
+    # Given the three afternoon courses excused (an exemption, a trip)
+    day = excused(FULL_DAY, 4, 5, 6)
+
+    # When the pupil is absent, unjustified, all day
+    result = totals(day, [absence(at(0), at(23, 59))])
+
+    # Then only the morning counts
+    assert (result.half_days, result.unjustified_half_days) == (1, 1)
+    assert [(d.part, d.absent) for d in result.days] == [(MORNING, True), (AFTERNOON, False)]
+
+
+def test_an_excused_occurrence_stays_scheduled_time_attended():
+    # Given a trip over the first two morning courses
+    day = excused(MORNING_ONLY, 0, 1)
+
+    # When the pupil is absent the whole morning
+    (half,) = half_days(day, [absence(at(8), at(12))])
+
+    # Then the morning counts, and half of its scheduled time was missed (not all of it)
+    assert half.absent
+    assert half.unjustified
+    assert half.scheduled == timedelta(hours=4)
+    assert half.fraction == half.unjustified_fraction == Fraction(1, 2)
+
+
+def test_an_absence_only_over_excused_occurrences_counts_nothing():
+    day = excused(FULL_DAY, 0)
+
+    result = totals(day, [absence(at(8), at(9))])
+
+    assert counts(result) == (0, 0, 0, 0)
+
+
+def test_a_course_overlapping_an_excused_one_is_still_missed():
+    # Given an excused course 14:00-16:00 and another course 15:00-16:00 at the same time
+    day = [
+        Scheduled(at(14), at(16), excused=True),
+        Scheduled(at(15), at(16)),
+    ]
+
+    # When the pupil is absent 14:00-16:00
+    (half,) = half_days(day, [absence(at(14), at(16))])
+
+    # Then the other course is missed: one hour out of the two scheduled
+    assert half.absent
+    assert half.fraction == Fraction(1, 2)
+
+
 # -- Properties -----------------------------------------------------------------------
 
 BASE = datetime(2026, 3, 9)
@@ -408,3 +469,29 @@ def test_closing_a_date_only_removes_its_half_days(day, absences, closed_offsets
     closed = {(BASE + timedelta(days=n)).date() for n in closed_offsets}
     open_days = [d for d in half_days(day, absences) if d.day not in closed]
     assert half_days(day, absences, closed=closed) == open_days
+
+
+@given(timetables(), absence_lists(), st.data())
+def test_excusing_an_occurrence_never_raises_a_count(day, absences, data):
+    chosen = data.draw(st.sets(st.integers(0, max(len(day) - 1, 0))))
+    excusing = [
+        Scheduled(item.start, item.end, excused=index in chosen) for index, item in enumerate(day)
+    ]
+    before, after = totals(day, absences), totals(excusing, absences)
+    assert after.half_days <= before.half_days
+    assert after.unjustified_half_days <= before.unjustified_half_days
+    assert after.computed <= before.computed
+    assert after.computed_unjustified <= before.computed_unjustified
+    # The same half-days with the same scheduled time: only what was missed may shrink.
+    assert [(d.day, d.part, d.scheduled) for d in after.days] == [
+        (d.day, d.part, d.scheduled) for d in before.days
+    ]
+    for old, new in zip(before.days, after.days, strict=True):
+        assert new.missed <= old.missed
+        assert new.missed_unjustified <= old.missed_unjustified
+
+
+@given(timetables(), absence_lists())
+def test_excusing_every_occurrence_leaves_nothing_missed(day, absences):
+    everything = [Scheduled(item.start, item.end, excused=True) for item in day]
+    assert counts(totals(everything, absences)) == (0, 0, 0, 0)

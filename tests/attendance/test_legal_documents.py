@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from weasyprint import HTML
 
 from preau.attendance import documents, legal_services, services
-from preau.attendance.models import AbsenceState, FollowUpKind
+from preau.attendance.models import Absence, AbsenceState, FollowUpKind
 from preau.attendance.selectors import legal as selectors
 from preau.core.models import Relationship
 from tests.attendance.test_legal_support import DAYS, MARCH, LegalSchool, local
@@ -21,7 +22,8 @@ from tests.factories import GuardianshipFactory, PersonFactory, pupil_in
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 11, 29)
+# The tests' writes happen now: a list as of today holds them all.
+TODAY = timezone.localdate()
 QUERY = "?mois=2026-03"
 
 
@@ -283,11 +285,11 @@ def test_the_month_list_csv_is_exact(client, school):
     made = step.made_at.astimezone(local(MARCH, 0).tzinfo).strftime("%d/%m/%Y")
     cpe = school.cpe.person.display_name
     log_in(client, school.cpe)
-    response = client.get(reverse("attendance:legal_csv") + QUERY + "&au=2026-11-29")
+    response = client.get(reverse("attendance:legal_csv") + QUERY + f"&au={TODAY.isoformat()}")
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
-        'attachment; filename="absenteisme-2026-03-au-2026-11-29.csv"'
+        f'attachment; filename="absenteisme-2026-03-au-{TODAY.isoformat()}.csv"'
     )
     assert (
         response.content
@@ -368,3 +370,23 @@ def test_states_are_shown_in_words(school):
     (pupil_file,) = files_of(school, school.emma)
     states = {a.state for line in pupil_file.half_days for a in line.absences}
     assert states == {AbsenceState.UNJUSTIFIED, AbsenceState.ACCEPTED}
+
+
+def test_a_letter_as_of_a_past_date_lists_an_absence_moved_since(school):
+    """Léa's absence of Friday 13 March, moved to April after the list was made: the
+    letter as of 20 March still lists it, as it stood then."""
+    absence = Absence.objects.get(pupil=school.lea)
+    services.absence_update(
+        actor=school.cpe,
+        absence=absence,
+        expected_version=absence.version,
+        start=local(date(2026, 4, 6), 8),
+        end=local(date(2026, 4, 6), 17),
+    )
+
+    then = letters_html(school, school.lea, as_of=date(2026, 3, 20))
+    now = letters_html(school, school.lea)
+
+    assert "2 demi-journées sans motif reconnu" in then
+    assert "<tr><td>Vendredi 13 mars</td><td>matin</td><td>08:00–12:00</td>" in then
+    assert "Vendredi 13 mars" not in now

@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from preau.attendance import reports, services
-from preau.attendance.models import AbsenceChange, AbsenceKind, AbsenceState, EventKind
+from preau.attendance.models import (
+    AbsenceChange,
+    AbsenceKind,
+    AbsenceState,
+    EventKind,
+    Mark,
+    SchoolEvent,
+)
 from preau.core.models import Closure, ExternalId, IdentifiedAs, RoleKind
 from preau.structure.models import Level
 from preau.timetable.models import OccurrenceStatus, TimetableVersion
@@ -26,6 +33,7 @@ from tests.factories import (
     PersonFactory,
     RoleFactory,
     SchoolYearFactory,
+    SubjectFactory,
     pupil_in,
     staff_account,
 )
@@ -522,7 +530,7 @@ def test_rates_by_gives_every_grouping_for_the_cost_of_one(django_assert_max_num
     DivisionFactory(school_year=school.year, name="3B", level=Level.TROISIEME)
     school.courses(MONDAY)
     school.absent(school.pupils[0], local(MONDAY, 8), local(MONDAY, 17))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         together = reports.rates_by(school.establishment, school.year)
     for by in reports.BY:
         assert together[by] == reports.monthly_rates(school.establishment, school.year, by=by)
@@ -564,6 +572,191 @@ def test_months_not_begun_are_left_out():
         date(2025, 11, 1),
         None,
     ]
+
+
+# -- School events: time under the school's responsibility is not missed ----------------
+
+
+def event(school, pupil, kind, start, end, **fields):
+    return services.school_event_create(
+        actor=school.cpe,
+        establishment=school.establishment,
+        pupil=pupil,
+        kind=kind,
+        start=start,
+        end=end,
+        **fields,
+    )
+
+
+def course(school, day: date, hour: int, minutes: int, subject, minute: int = 0):
+    return OccurrenceFactory(
+        school_year=school.year,
+        date=day,
+        hour=hour,
+        minute=minute,
+        minutes=minutes,
+        subject=subject,
+        divisions=[school.division],
+    )
+
+
+def pe_only_in_the_afternoon(school):
+    """Four morning courses, and PE from 14:00 to 16:00 the only afternoon course."""
+    school.courses(MONDAY, MORNING)
+    pe = SubjectFactory(establishment=school.establishment, label="EPS")
+    course(school, MONDAY, 14, 120, pe)
+    return pe
+
+
+def exemption(school, pupil, subject, *, required: bool, first=MARCH, last=date(2026, 6, 30)):
+    return event(
+        school,
+        pupil,
+        EventKind.EXEMPTION,
+        local(first, 0),
+        local(last + timedelta(days=1), 0),
+        subject=subject,
+        attendance_required=required,
+    )
+
+
+def test_an_exemption_without_attendance_leaves_its_course_unmissed():
+    """The reviewer's case: exempted from PE, PE the only afternoon course, absent all
+    day: the afternoon is not a half-day of absence."""
+    # Given a pupil exempted from PE for the term, their attendance not required
+    school = School()
+    pupil = school.pupils[0]
+    pe = pe_only_in_the_afternoon(school)
+    exemption(school, pupil, pe, required=False)
+
+    # When they are absent all day, unjustified
+    school.absent(pupil, local(MONDAY, 0), local(MONDAY, 23, 59))
+
+    # Then only the morning counts
+    assert school.counts(pupil) == (1, 1, 0)
+    assert school.figures()[pupil.pk].computed == 1
+
+
+def test_an_exemption_with_attendance_required_excuses_nothing():
+    school = School()
+    pupil = school.pupils[0]
+    pe = pe_only_in_the_afternoon(school)
+    exemption(school, pupil, pe, required=True)
+
+    school.absent(pupil, local(MONDAY, 0), local(MONDAY, 23, 59))
+
+    assert school.counts(pupil) == (2, 2, 0)
+
+
+def test_an_exemption_excuses_its_subject_only_within_its_dates():
+    # Given PE then maths in the afternoon, and two pupils: one exempted from PE this
+    # month, the other exempted last month only
+    school = School(size=2)
+    exempted, formerly = school.pupils
+    pe = pe_only_in_the_afternoon(school)
+    maths = SubjectFactory(establishment=school.establishment, label="Mathématiques")
+    course(school, MONDAY, 16, 60, maths)
+    exemption(school, exempted, pe, required=False)
+    exemption(school, formerly, pe, required=False, first=date(2026, 2, 1), last=date(2026, 2, 28))
+
+    # When both are absent all day
+    for pupil in (exempted, formerly):
+        school.absent(pupil, local(MONDAY, 0), local(MONDAY, 23, 59))
+
+    # Then maths still makes the afternoon for the one exempted, who missed a third of it
+    figures = school.figures()
+    assert school.counts(exempted) == school.counts(formerly) == (2, 2, 0)
+    assert figures[exempted.pk].computed == 1 + Fraction(1, 3)
+    assert figures[exempted.pk].computed_unjustified == 1 + Fraction(1, 3)
+    assert figures[formerly.pk].computed == 2
+
+
+def test_a_pupil_on_a_trip_marked_absent_at_the_roll_call_gets_no_half_day():
+    # Given two pupils, one on a school trip all Monday
+    school = School(size=2)
+    on_trip, stayed = school.pupils
+    courses = school.courses(MONDAY)
+    event(school, on_trip, EventKind.TRIP, local(MONDAY, 7, 30), local(MONDAY, 18))
+
+    # When the first teacher marks them both absent
+    services.roll_call_record(
+        actor=school.cpe,
+        occurrence=courses[0],
+        entries={pupil.pk: services.Entry(Mark.ABSENT) for pupil in school.pupils},
+        audience={pupil.pk: pupil for pupil in school.pupils},
+    )
+
+    # Then the pupil on the trip has no half-day, the other has one
+    assert school.counts(on_trip) == (0, 0, 0)
+    assert school.counts(stayed) == (1, 1, 0)
+
+
+def test_the_time_under_an_event_stays_scheduled_time_in_the_computed_count():
+    """The decision (reports.py): a trip over the first two morning courses, then absent
+    for the last two: half the morning missed, not the whole of it."""
+    school = School()
+    pupil = school.pupils[0]
+    school.courses(MONDAY, MORNING)
+    event(school, pupil, EventKind.TRIP, local(MONDAY, 8), local(MONDAY, 10))
+
+    school.absent(pupil, local(MONDAY, 8), local(MONDAY, 12))
+
+    figures = school.figures()[pupil.pk]
+    assert (figures.half_days, figures.computed, figures.computed_unjustified) == (
+        1,
+        Fraction(1, 2),
+        Fraction(1, 2),
+    )
+
+
+@pytest.mark.parametrize(
+    "kind", [EventKind.INFIRMARY, EventKind.EXCLUSION, EventKind.TRIP, EventKind.OTHER]
+)
+def test_every_kind_of_event_excuses_the_courses_it_overlaps(kind):
+    school = School()
+    pupil = school.pupils[0]
+    school.courses(MONDAY)
+    event(school, pupil, kind, local(MONDAY, 10, 15), local(MONDAY, 10, 30))
+
+    school.absent(pupil, local(MONDAY, 10), local(MONDAY, 11))
+
+    assert school.counts(pupil) == (0, 0, 0)
+
+
+def test_a_voided_event_excuses_nothing():
+    school = School()
+    pupil = school.pupils[0]
+    school.courses(MONDAY)
+    trip = event(school, pupil, EventKind.TRIP, local(MONDAY, 8), local(MONDAY, 18))
+    services.school_event_void(actor=school.cpe, event=trip)
+
+    school.absent(pupil, local(MONDAY, 8), local(MONDAY, 9))
+
+    assert school.counts(pupil) == (1, 1, 0)
+
+
+def test_the_list_as_of_a_date_reads_the_events_standing_that_day():
+    # Given a trip recorded on time and voided later, and another recorded later
+    school = School(size=2)
+    voided_later, recorded_later = school.pupils
+    school.courses(MONDAY)
+    trip = event(school, voided_later, EventKind.TRIP, local(MONDAY, 8), local(MONDAY, 18))
+    SchoolEvent.objects.filter(pk=trip.pk).update(created_at=local(MONDAY, 7))
+    services.school_event_void(actor=school.cpe, event=trip)
+    event(school, recorded_later, EventKind.TRIP, local(MONDAY, 8), local(MONDAY, 18))
+    for pupil in school.pupils:
+        school.absent(pupil, local(MONDAY, 8), local(MONDAY, 9))
+
+    # When the list is read as it stood on 1 April, and as it stands now
+    then = local(date(2026, 4, 1), 0)
+    assert trip.voided_at > then
+
+    # Then each reads the events standing at its date
+    assert school.counts(voided_later, as_of=then) == (0, 0, 0)
+    assert school.counts(recorded_later, as_of=then) == (1, 1, 0)
+    assert school.counts(voided_later) == (1, 1, 0)
+    assert school.counts(recorded_later) == (0, 0, 0)
 
 
 # -- Dropout watch ------------------------------------------------------------------------
@@ -708,8 +901,8 @@ def test_pupil_refs_prefer_edt_then_ine_then_siecle():
 
 
 def _busy_school(size: int) -> School:
-    """`size` pupils in two divisions, with class parts and groups, a week of courses and
-    absences for every pupil."""
+    """`size` pupils in two divisions, with class parts and groups, a week of courses,
+    absences and a school event for every pupil."""
     school = School(size=0)
     b4 = DivisionFactory(school_year=school.year, name="4B", level=Level.QUATRIEME)
     part = ClassPartFactory(division=b4, name="G1")
@@ -724,15 +917,17 @@ def _busy_school(size: int) -> School:
             ClassPartMembershipFactory(pupil=pupil, class_part=part)
         school.absent(pupil, local(MONDAY, 8), local(MONDAY, 17))
         school.absent(pupil, local(MONDAY, 8), local(MONDAY, 8, 5), kind=AbsenceKind.LATENESS)
+        # An infirmary visit over the first course: the rest of the morning is missed.
+        event(school, pupil, EventKind.INFIRMARY, local(MONDAY, 8), local(MONDAY, 9))
     return school
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_month_figures_cost_ten_queries_whatever_the_number_of_pupils(
+def test_month_figures_cost_eleven_queries_whatever_the_number_of_pupils(
     size, django_assert_num_queries
 ):
     school = _busy_school(size)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         figures = reports.month_figures(school.establishment, MARCH)
     assert len(figures) == size
     assert all(f.lateness == 1 for f in figures)
@@ -741,7 +936,7 @@ def test_month_figures_cost_ten_queries_whatever_the_number_of_pupils(
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_month_figures_as_of_a_date_cost_ten_queries_too(size, django_assert_num_queries):
+def test_month_figures_as_of_a_date_cost_eleven_queries_too(size, django_assert_num_queries):
     school = _busy_school(size)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         reports.month_figures(school.establishment, MARCH, as_of=local(date(2026, 4, 1), 0))

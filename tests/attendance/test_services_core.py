@@ -2,7 +2,7 @@
 correction keeps the teacher's entry, nothing is deleted, stale edits are refused."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from preau.attendance import services
 from preau.attendance.models import (
@@ -156,3 +156,105 @@ def test_changing_a_mark_voids_what_the_previous_one_produced(lesson, marks, abs
         for e in SchoolEvent.objects.filter(pupil_id=first).order_by("pk")
     ] == events
     assert RollCallEntry.objects.get(pupil_id=first).mark == (marks[-1] or Mark.PRESENT)
+
+
+def test_a_teacher_cannot_undo_an_absence_the_office_processed(lesson):
+    """The CPE accepted the absence (a reason, a decision): the teacher's later change of
+    mark is refused and nothing changes; the CPE may still correct it."""
+    occurrence, teacher, cpe, pupils = lesson
+    first = next(iter(pupils))
+    services.roll_call_record(
+        actor=teacher,
+        occurrence=occurrence,
+        entries={first: services.Entry(Mark.ABSENT)},
+        audience=pupils,
+    )
+    absence = Absence.objects.get()
+    reason = next(
+        r for r in services.reasons_ensure(occurrence.establishment) if r.code == "TRANSP"
+    )
+    services.absence_decide(
+        actor=cpe, absence=absence, expected_version=absence.version, accept=True, reason=reason
+    )
+
+    with pytest.raises(ValidationError, match="déjà traité"):
+        services.roll_call_record(
+            actor=teacher,
+            occurrence=occurrence,
+            entries={first: services.Entry(Mark.LATE, 5)},
+            audience=pupils,
+        )
+    assert [(a.kind, a.state, a.voided_at) for a in Absence.objects.all()] == [
+        (AbsenceKind.ABSENCE, AbsenceState.ACCEPTED, None)
+    ]
+    assert RollCallEntry.objects.get().mark == Mark.ABSENT
+
+    services.roll_call_record(
+        actor=cpe,
+        occurrence=occurrence,
+        entries={first: services.Entry(Mark.LATE, 5)},
+        audience=pupils,
+    )
+    assert Absence.objects.get(pk=absence.pk).voided_at is not None
+
+
+def test_acceptance_needs_a_reason_that_justifies_and_a_live_absence(lesson):
+    occurrence, _teacher, cpe, pupils = lesson
+    reasons = {r.code: r for r in services.reasons_ensure(occurrence.establishment)}
+    absence = services.absence_create(
+        actor=cpe,
+        establishment=occurrence.establishment,
+        pupil=next(iter(pupils.values())),
+        start=occurrence.start,
+        end=occurrence.end,
+        notify=False,
+    )
+    with pytest.raises(ValidationError):
+        services.absence_update(
+            actor=cpe, absence=absence, expected_version=1, state=AbsenceState.ACCEPTED
+        )
+    with pytest.raises(ValidationError):
+        services.absence_update(
+            actor=cpe,
+            absence=absence,
+            expected_version=1,
+            state=AbsenceState.ACCEPTED,
+            reason=reasons["PANNE"],  # does not justify
+        )
+    services.absence_void(actor=cpe, absence=absence, expected_version=1)
+    with pytest.raises(ValidationError):
+        services.absence_decide(
+            actor=cpe, absence=absence, expected_version=2, accept=True, reason=reasons["MAL"]
+        )
+    assert Absence.objects.get().state == AbsenceState.UNJUSTIFIED
+
+
+def test_the_secretariat_does_not_process_a_health_reason(lesson):
+    occurrence, _teacher, cpe, pupils = lesson
+    secretariat = staff_account(occurrence.establishment, RoleKind.SECRETARIAT)
+    reasons = {r.code: r for r in services.reasons_ensure(occurrence.establishment)}
+    absence = services.absence_create(
+        actor=secretariat,
+        establishment=occurrence.establishment,
+        pupil=next(iter(pupils.values())),
+        start=occurrence.start,
+        end=occurrence.end,
+        notify=False,
+    )
+    with pytest.raises(PermissionDenied):
+        services.absence_decide(
+            actor=secretariat,
+            absence=absence,
+            expected_version=1,
+            accept=True,
+            reason=reasons["MAL"],
+        )
+    services.absence_decide(
+        actor=secretariat, absence=absence, expected_version=1, accept=True, reason=reasons["FAM"]
+    )
+    with pytest.raises(PermissionDenied):
+        services.absence_update(
+            actor=secretariat, absence=absence, expected_version=2, reason=reasons["MAL"]
+        )
+    services.absence_update(actor=cpe, absence=absence, expected_version=2, reason=reasons["MAL"])
+    assert Absence.objects.get().reason == reasons["MAL"]

@@ -1,8 +1,10 @@
 """Reads of the vie scolaire's desk, scoped by establishment: the absences and lateness
 of a day grouped by division, the justifications waiting for a decision, one absence
 with its history, pupils found by name, and a pupil's attendance file over a school
-year with half-day totals per month (engine.py). Desk staff see every reason in full,
-confidential ones included (access.md). Each read costs a fixed number of queries."""
+year with half-day totals per month (the reports' own computation). Health reasons
+are confidential (access.md): the rows label them through `visibility.reason_label`,
+in full for the vie scolaire and the direction only (`sees_confidential`), never for
+the secretariat. Each read costs a fixed number of queries."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from preau.attendance import engine
+from preau.attendance import engine, reports
 from preau.attendance.models import (
     UNJUSTIFIED_STATES,
     Absence,
@@ -23,12 +25,13 @@ from preau.attendance.models import (
     AbsenceSource,
     AbsenceState,
     AttendancePolicy,
+    EventKind,
     Mark,
     SchoolEvent,
 )
-from preau.core import calendar
+from preau.attendance.visibility import is_confidential, reason_label
 from preau.core.access import StaffScope
-from preau.core.models import Closure, Establishment, Person, SchoolYear
+from preau.core.models import Establishment, Person, SchoolYear
 from preau.structure.models import LEVEL_ORDER, Division
 from preau.structure.selectors import current_divisions, visible_pupils
 from preau.timetable.models import NOT_HELD
@@ -130,6 +133,9 @@ class DeskRow:
     confidential: bool
     teacher_entry: str
     differs: bool
+    # A health reason this reader may not see: its label, the family's explanation and
+    # the document (a medical certificate) are held back from them.
+    withheld: bool = False
     # The words of the kind, state and source, translated once per page rather than
     # once per row (a day may hold hundreds of rows).
     kind_label: str = ""
@@ -143,6 +149,82 @@ def _labels() -> dict[str, dict[str, str]]:
         "state": {value: str(label) for value, label in AbsenceState.choices},
         "source": {value: str(label) for value, label in AbsenceSource.choices},
     }
+
+
+@dataclass
+class EventRow:
+    """A school event of the day as the desk lists it: an exclusion from a course must
+    reach the vie scolaire the same day."""
+
+    event: SchoolEvent
+    division: Division | None
+    when: str
+    kind_label: str
+    # The course: the occurrence's subject, or for an exemption the subject exempted from.
+    course: str
+    # The course's teachers ("" without a course).
+    teachers: str
+    note: str
+    # An infirmary visit's note may speak of the pupil's health: held back from the
+    # secretariat, as health reasons are.
+    withheld: bool = False
+
+    @property
+    def exclusion(self) -> bool:
+        return self.event.kind == EventKind.EXCLUSION
+
+
+# Exclusions first: the pupil was sent out of a course, to the vie scolaire.
+EVENT_ORDER = {
+    EventKind.EXCLUSION: 0,
+    EventKind.INFIRMARY: 1,
+    EventKind.TRIP: 2,
+    EventKind.EXEMPTION: 3,
+    EventKind.OTHER: 4,
+}
+
+
+def _day_events(establishment: Establishment, start: datetime, end: datetime):
+    """The standing school events overlapping the day, with their course and its
+    teachers: two queries (one when none has a course)."""
+    teachers = Prefetch(
+        "occurrence__teachers", queryset=Person.objects.order_by("last_name", "first_name")
+    )
+    return list(
+        SchoolEvent.objects.filter(
+            establishment=establishment, voided_at__isnull=True, start__lt=end, end__gt=start
+        )
+        .select_related("pupil", "occurrence__subject", "subject")
+        .prefetch_related(teachers)
+    )
+
+
+def event_row(
+    event: SchoolEvent,
+    division: Division | None,
+    zone: ZoneInfo,
+    kinds: dict[str, str],
+    *,
+    sees_confidential: bool,
+) -> EventRow:
+    occurrence = event.occurrence
+    if occurrence is not None:
+        course = occurrence.subject.label if occurrence.subject_id else occurrence.label
+        teachers = ", ".join(t.display_name for t in occurrence.teachers.all())
+    else:
+        course = event.subject.label if event.subject_id else ""
+        teachers = ""
+    withheld = event.kind == EventKind.INFIRMARY and bool(event.note) and not sees_confidential
+    return EventRow(
+        event=event,
+        division=division,
+        when=period_text(event, zone),
+        kind_label=kinds.get(event.kind, event.kind),
+        course=course,
+        teachers=teachers,
+        note="" if withheld else event.note,
+        withheld=withheld,
+    )
 
 
 @dataclass
@@ -161,6 +243,7 @@ class DeskCounts:
     pending: int = 0
     accepted: int = 0
     voided: int = 0
+    exclusions: int = 0
 
 
 @dataclass
@@ -171,6 +254,8 @@ class DeskDay:
     divisions: list[Division]
     pending_elsewhere: list[DeskRow] = field(default_factory=list)
     pending_elsewhere_count: int = 0
+    # The day's school events, exclusions first (the division filter applies to them).
+    events: list[EventRow] = field(default_factory=list)
 
     @property
     def shown(self) -> int:
@@ -178,9 +263,14 @@ class DeskDay:
 
 
 def desk_row(
-    absence: Absence, division: Division | None, zone: ZoneInfo, labels: dict | None = None
+    absence: Absence,
+    division: Division | None,
+    zone: ZoneInfo,
+    labels: dict | None = None,
+    *,
+    sees_confidential: bool,
 ) -> DeskRow:
-    reason = absence.reason
+    """One absence as the desk lists it; its reason as this reader may see it."""
     labels = labels or _labels()
     return DeskRow(
         absence=absence,
@@ -191,8 +281,9 @@ def desk_row(
         if absence.voided_at is not None
         else labels["state"].get(absence.state, absence.state),
         source_label=labels["source"].get(absence.source, absence.source),
-        reason=reason.label if reason is not None else "",
-        confidential=bool(reason is not None and reason.health),
+        reason=reason_label(absence, sees_confidential=sees_confidential),
+        confidential=is_confidential(absence),
+        withheld=is_confidential(absence) and not sees_confidential,
         teacher_entry=entry_label(absence),
         differs=entry_differs(absence),
     )
@@ -229,11 +320,17 @@ def _matches(row: DeskRow, filters: DeskFilters) -> bool:
 
 
 def desk_day(
-    *, establishment: Establishment, day: date, filters: DeskFilters = DeskFilters()
+    *,
+    establishment: Establishment,
+    day: date,
+    filters: DeskFilters = DeskFilters(),
+    sees_confidential: bool,
 ) -> DeskDay:
     """The absences and lateness of `day` (any period overlapping it), grouped by the
     division each pupil is in that day, justifications to review first; the counts
-    are those of the whole day, whatever the filters. Four queries."""
+    are those of the whole day, whatever the filters. Then the day's school events
+    (exclusions from a course, infirmary visits, trips, exemptions in force),
+    exclusions first. Eight queries (seven on a day without an event in a course)."""
     zone = ZoneInfo(establishment.timezone)
     start, end = day_bounds(day, zone)
     absences = list(
@@ -241,10 +338,21 @@ def desk_day(
         .filter(establishment=establishment, start__lt=end, end__gt=start)
         .order_by("start", "pk")
     )
-    placements = current_divisions(list({a.pupil_id for a in absences}), day)
+    events = _day_events(establishment, start, end)
+    # One query places the pupils of both lists.
+    placements = current_divisions(
+        list({a.pupil_id for a in absences} | {e.pupil_id for e in events}), day
+    )
     labels = _labels()
     rows = [
-        desk_row(absence, placements.get(absence.pupil_id), zone, labels) for absence in absences
+        desk_row(
+            absence,
+            placements.get(absence.pupil_id),
+            zone,
+            labels,
+            sees_confidential=sees_confidential,
+        )
+        for absence in absences
     ]
 
     counts = DeskCounts()
@@ -256,6 +364,34 @@ def desk_day(
     counts.unjustified = sum(1 for a in standing if a.state in UNJUSTIFIED_STATES)
     counts.pending = sum(1 for a in standing if a.state == AbsenceState.PENDING)
     counts.accepted = sum(1 for a in standing if a.state == AbsenceState.ACCEPTED)
+    counts.exclusions = sum(1 for e in events if e.kind == EventKind.EXCLUSION)
+
+    kinds = {value: str(label) for value, label in EventKind.choices}
+    event_rows = [
+        event_row(
+            event,
+            placements.get(event.pupil_id),
+            zone,
+            kinds,
+            sees_confidential=sees_confidential,
+        )
+        for event in events
+    ]
+    if filters.division_id is not None:
+        event_rows = [
+            row
+            for row in event_rows
+            if row.division is not None and row.division.pk == filters.division_id
+        ]
+    event_rows.sort(
+        key=lambda r: (
+            EVENT_ORDER.get(r.event.kind, 99),
+            r.event.start,
+            r.event.pupil.last_name.upper(),
+            r.event.pupil.first_name,
+            r.event.pk,
+        )
+    )
 
     grouped: dict[int | None, list[DeskRow]] = defaultdict(list)
     for row in rows:
@@ -305,9 +441,17 @@ def desk_day(
         counts=counts,
         divisions=divisions,
         pending_elsewhere=[
-            desk_row(a, pending_placements.get(a.pupil_id), zone, labels) for a in pending
+            desk_row(
+                a,
+                pending_placements.get(a.pupil_id),
+                zone,
+                labels,
+                sees_confidential=sees_confidential,
+            )
+            for a in pending
         ],
         pending_elsewhere_count=pending_count,
+        events=event_rows,
     )
 
 
@@ -422,11 +566,15 @@ def pupil_file(
     years: list[SchoolYear],
     policy: AttendancePolicy,
     day: date,
+    sees_confidential: bool,
 ) -> PupilFile:
     """Every absence and lateness of the pupil in the school year with its history,
-    the school events, and the half-days per month computed by the engine from the
-    pupil's held occurrences (raw count; the computed count alongside). A fixed number
-    of queries whatever the pupil's year holds."""
+    the school events, and the half-days per month worked out as the reports do
+    (`reports.month_figures` gives the same figures for the same month): the pupil's
+    held occurrences, public holidays and closures left out, those their standing
+    school events cover excused (`reports.excused`), each month summed by the engine
+    (raw count; the computed count alongside). A fixed number of queries whatever the
+    pupil's year holds."""
     zone = ZoneInfo(establishment.timezone)
     absences = list(
         _desk_absences()
@@ -448,18 +596,37 @@ def pupil_file(
         .filter(establishment=establishment)
         .exclude(status__in=NOT_HELD)
         .prefetch_related(None)
-        .values_list("start", "end")
+        .values_list("pk", "start", "end", "subject_id")
     )
-    scheduled = [
-        engine.Scheduled(timezone.localtime(s, zone), timezone.localtime(e, zone))
-        for s, e in occurrences
-    ]
-    closures = tuple(c.as_rule() for c in Closure.objects.filter(establishment=establishment))
-    closed = set(
-        calendar.days_off(
-            establishment.calendar_rules(closures=closures), year.start_date, year.end_date
+    covers = [
+        cover
+        for cover in (
+            reports.cover_of(
+                kind=event.kind,
+                start=event.start,
+                end=event.end,
+                occurrence_id=event.occurrence_id,
+                subject_id=event.subject_id,
+                attendance_required=event.attendance_required,
+            )
+            for event in events
+            if event.voided_at is None
         )
-    )
+        if cover is not None
+    ]
+    scheduled = []
+    for pk, s, e, subject in occurrences:
+        start, end = timezone.localtime(s, zone), timezone.localtime(e, zone)
+        scheduled.append(
+            engine.Scheduled(
+                start,
+                end,
+                excused=reports.excused(
+                    covers, occurrence_id=pk, subject_id=subject, start=start, end=end
+                ),
+            )
+        )
+    closed = reports.closed_days(establishment, year.start_date, year.end_date)
     standing = [a for a in absences if a.voided_at is None]
     labels = _labels()
     missed = [
@@ -474,26 +641,35 @@ def pupil_file(
     half_days = engine.half_days(
         scheduled, missed, boundary=policy.half_day_boundary, closed=closed
     )
-    months = {m: MonthTotals(month=m) for m in _months(year.start_date, year.end_date)}
+    by_month: dict[date, list[engine.HalfDay]] = defaultdict(list)
     for half in half_days:
-        totals = months.get(half.day.replace(day=1))
-        if totals is None:
-            continue
-        totals.half_days += int(half.absent)
-        totals.unjustified += int(half.unjustified)
-        totals.computed += half.fraction
-        if half.unjustified:
-            totals.computed_unjustified += half.fraction
+        by_month[half.day.replace(day=1)].append(half)
+    lateness: dict[date, int] = defaultdict(int)
+    absence_count: dict[date, int] = defaultdict(int)
     for absence in standing:
-        totals = months.get(timezone.localtime(absence.start, zone).date().replace(day=1))
-        if totals is None:
-            continue
+        month = timezone.localtime(absence.start, zone).date().replace(day=1)
         if absence.kind == AbsenceKind.LATENESS:
-            totals.lateness += 1
+            lateness[month] += 1
         else:
-            totals.absences += 1
+            absence_count[month] += 1
+    months = []
+    for month in _months(year.start_date, year.end_date):
+        # The reports' own sum (reports._figures): the unjustified computed share is
+        # the time missed under unjustified absences, not the whole half-day's share.
+        summed = engine.summarise(by_month[month], lateness=lateness[month])
+        months.append(
+            MonthTotals(
+                month=month,
+                half_days=summed.half_days,
+                unjustified=summed.unjustified_half_days,
+                lateness=summed.lateness,
+                computed=summed.computed,
+                computed_unjustified=summed.computed_unjustified,
+                absences=absence_count[month],
+            )
+        )
     total = MonthTotals(month=year.start_date)
-    for totals in months.values():
+    for totals in months:
         total.half_days += totals.half_days
         total.unjustified += totals.unjustified
         total.lateness += totals.lateness
@@ -505,9 +681,12 @@ def pupil_file(
         division=division,
         year=year,
         years=years,
-        absences=[desk_row(a, division, zone, labels) for a in absences],
+        absences=[
+            desk_row(a, division, zone, labels, sees_confidential=sees_confidential)
+            for a in absences
+        ],
         events=[(event, period_text(event, zone)) for event in events],
-        months=list(months.values()),
+        months=months,
         total=total,
         policy=policy,
     )

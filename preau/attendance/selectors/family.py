@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from preau.attendance.models import (
     Absence,
@@ -146,6 +147,31 @@ class Row:
     reason: str = ""
     waiting: bool = False
     pending: bool = False
+    # The vie scolaire's decision on the absence ("" until it is accepted or rejected)
+    # and the explanation it wrote for the family (`staff_comment`).
+    decision: str = ""
+    explanation: str = ""
+
+
+# The decision in the family's words; the state alone ("Justifiée") does not say who
+# decided.
+DECISION_WORDS = {
+    AbsenceState.ACCEPTED: _lazy("Justification acceptée"),
+    AbsenceState.REJECTED: _lazy("Justification refusée"),
+}
+
+
+def decision_of(absence: Absence, access: FamilyAccess) -> tuple[str, str]:
+    """The decision and its explanation as this reader may read them. The explanation is
+    written to the pupil and their legal guardians: like the family's own explanation,
+    a contact does not read it (it may speak of a medical certificate). While the
+    absence is waiting for a decision, an earlier refusal's words are not shown as if
+    they were the answer."""
+    words = DECISION_WORDS.get(absence.state)
+    if words is None:
+        return "", ""
+    explanation = absence.staff_comment.strip() if access.sees_confidential else ""
+    return str(words), explanation
 
 
 TONES = {
@@ -242,6 +268,7 @@ def rows_of(
             kind = _("Retard de %(minutes)s min") % {"minutes": absence.minutes_late or 0}
         else:
             kind = _("Absence")
+        decision, explanation = decision_of(absence, access)
         rows.append(
             Row(
                 absence=absence,
@@ -253,6 +280,8 @@ def rows_of(
                 reason=reason_label(absence, sees_confidential=access.sees_confidential),
                 waiting=absence.state in WAITING_STATES,
                 pending=absence.state == AbsenceState.PENDING,
+                decision=decision,
+                explanation=explanation,
             )
         )
     return rows

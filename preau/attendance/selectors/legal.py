@@ -300,7 +300,20 @@ def _absences_as_of(
                 )
                 result[absence.pupil_id].append((standing, absence))
         return result
-    absences = {a.pk: a for a in absences.filter(created_at__lte=moment)}
+    # The absences are chosen by the periods they had then, not by their current ones
+    # (an absence moved to another month since still belongs to this list).
+    absences = {
+        a.pk: a
+        for a in Absence.objects.filter(
+            pk__in=AbsenceChange.objects.filter(
+                absence__establishment_id=establishment_id,
+                absence__pupil_id__in=pupil_ids,
+                at__lte=moment,
+                start__lt=end + timedelta(days=1),
+                end__gt=start - timedelta(days=1),
+            ).values("absence_id")
+        ).select_related("reason")
+    }
     latest: dict[int, AbsenceChange] = {}
     for change in (
         AbsenceChange.objects.filter(absence_id__in=list(absences), at__lte=moment)
@@ -372,7 +385,7 @@ def month_half_days(
                     end=min(local_end, high),
                     state=s.state,
                     state_label=str(AbsenceState(s.state).label),
-                    reason=_reason_text(absence, s.reason, sees_confidential),
+                    reason=_reason_text(s, sees_confidential),
                 )
                 for local_start, local_end, s, absence in mine
                 if local_start < high and local_end > low
@@ -402,11 +415,12 @@ def _half_bounds(day: date, part: int, boundary: time, zone) -> tuple[datetime, 
     )
 
 
-def _reason_text(absence: Absence, reason, sees_confidential: bool) -> str:
-    """The reason the absence had then, as this reader may see it."""
-    if reason is None:
+def _reason_text(standing: _Standing, sees_confidential: bool) -> str:
+    """The reason the absence had then, in the state it had then, as this reader may
+    see it."""
+    if standing.reason is None:
         return ""
-    shown = Absence(reason=reason, state=absence.state)
+    shown = Absence(reason=standing.reason, state=standing.state)
     return reason_label(shown, sees_confidential=sees_confidential)
 
 
@@ -542,10 +556,8 @@ def year_months(school_year: SchoolYear, today: date) -> list[date]:
 def rates_table(establishment: Establishment, school_year: SchoolYear, today: date) -> RatesTable:
     """The rates of the year per month for the establishment, each level and each
     division, with the yearly figures."""
-    rates = {
-        by: reports.monthly_rates(establishment, school_year, by=by)
-        for by in ("establishment", "level", "division")
-    }
+    # The year is gathered once for the three groupings.
+    rates = reports.rates_by(establishment, school_year, by=("establishment", "level", "division"))
     months = sorted(
         {rate.month.replace(day=1) for rate in rates["establishment"] if rate.month is not None}
     ) or year_months(school_year, today)

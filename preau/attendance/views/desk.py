@@ -4,6 +4,10 @@ and the settings (reasons, policy).
 
 Open to the CPE, the assistants d'éducation, the direction and the secretariat of the
 active establishment (the staff scope); anybody else gets a 404 (core.access.refuse).
+Health reasons are confidential (access.md): the secretariat reads "motif
+confidentiel" (or "absence justifiée") instead, without the family's explanation; it
+may not download the document of such an absence (a medical certificate), nor decide or
+correct it (both forms show the reason), but it downloads the other documents.
 Every write goes through a service, which checks the permission again; every form that
 changes an absence carries the version it read, and a concurrent change is shown, not
 overwritten."""
@@ -26,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from preau.attendance import desk_services, services, settings_services
+from preau.attendance import desk_services, services, settings_services, visibility
 from preau.attendance.forms import (
     AbsenceEntryForm,
     CorrectForm,
@@ -59,6 +63,11 @@ from preau.timetable.grid import parse_day
 def is_desk(scope: StaffScope) -> bool:
     """CPE, assistants d'éducation, direction, secretariat (services.DESK_ROLES)."""
     return bool(scope.roles & services.DESK_ROLES)
+
+
+def sees_health(scope: StaffScope) -> bool:
+    """The vie scolaire and the direction read health reasons; the secretariat does not."""
+    return visibility.sees_health_reasons(scope.roles)
 
 
 def edits_settings(scope: StaffScope) -> bool:
@@ -122,7 +131,9 @@ def desk(request, *, scope):
     filters = selectors.DeskFilters(
         state=state, division_id=_int(request.GET.get("classe")), kind=kind
     )
-    found = selectors.desk_day(establishment=establishment, day=day, filters=filters)
+    found = selectors.desk_day(
+        establishment=establishment, day=day, filters=filters, sees_confidential=sees_health(scope)
+    )
     url = reverse("attendance:desk")
     context = {
         "found": found,
@@ -317,9 +328,12 @@ def _action_form(action: str, absence, data=None):
     return RestoreForm(data, prefix=prefix, initial={"version": absence.version})
 
 
-def _available(absence) -> list[str]:
+def _available(absence, scope: StaffScope) -> list[str]:
     if absence.voided_at is not None:
         return ["retablir"]
+    if visibility.is_confidential(absence) and not sees_health(scope):
+        # Deciding or correcting shows the reason and asks to judge it.
+        return ["annuler"]
     return ["decider", "corriger", "annuler"]
 
 
@@ -333,7 +347,7 @@ ACTION_TITLES = {
 
 def _absence_page(request, scope, absence, *, bound=None, stale=None, status=200):
     forms = []
-    for action in _available(absence):
+    for action in _available(absence, scope):
         form = bound if bound is not None and bound.prefix == action else None
         forms.append(
             {
@@ -346,7 +360,13 @@ def _absence_page(request, scope, absence, *, bound=None, stale=None, status=200
         )
     context = {
         "absence": absence,
-        "row": selectors.desk_row(absence, None, ZoneInfo(absence.establishment.timezone)),
+        "row": selectors.desk_row(
+            absence,
+            None,
+            ZoneInfo(absence.establishment.timezone),
+            sees_confidential=sees_health(scope),
+        ),
+        "sees_confidential": sees_health(scope),
         "history": list(absence.changes.all()),
         "forms": forms,
         "stale": stale,
@@ -369,7 +389,10 @@ def _apply(request, action: str, absence, data: dict):
             expected_version=version,
             accept=data["decision"] == Decision.ACCEPT,
             reason=data["reason"],
-            staff_comment=data["staff_comment"].strip() or None,
+            # As typed, even empty: the family reads this as the decision's explanation,
+            # so an acceptance must not show the words of an earlier refusal. A former
+            # comment stays in the audit event's "before".
+            staff_comment=data["staff_comment"].strip(),
         )
         if decided.state == AbsenceState.ACCEPTED:
             return _("La justification est acceptée.")
@@ -422,7 +445,7 @@ def _correct(actor, absence, data: dict) -> str:
 @desk_page
 def absence_action(request, absence_id: int, action: str, *, scope):
     absence = _visible_absence(request, scope, absence_id)
-    if action not in _available(absence):
+    if action not in _available(absence, scope):
         if action not in ACTIONS:
             raise refuse(request, "absence_action", action)
         messages.warning(request, _("Cette action ne s'applique plus à l'absence."))
@@ -442,7 +465,7 @@ def absence_action(request, absence_id: int, action: str, *, scope):
             fresh = request.POST.copy()
             fresh[f"{action}-version"] = str(current.version)
             rebound = _action_form(action, current, fresh)
-            if action not in _available(current):
+            if action not in _available(current, scope):
                 rebound = None
             return _absence_page(
                 request, scope, current, bound=rebound, stale=str(stale), status=409
@@ -460,9 +483,10 @@ def absence_action(request, absence_id: int, action: str, *, scope):
 @desk_page
 def document(request, absence_id: int, *, scope):
     """A family's supporting document, served through this check, never from a public
-    media address."""
+    media address. The document of an absence given a health reason (a medical
+    certificate) is the vie scolaire's and the direction's only (access.md)."""
     absence = _visible_absence(request, scope, absence_id)
-    if not absence.document:
+    if not absence.document or (visibility.is_confidential(absence) and not sees_health(scope)):
         raise refuse(request, "absence_document", absence_id)
     name = PurePosixPath(absence.document.name).name
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -586,10 +610,17 @@ def pupil_file(request, pupil_id: int, *, scope):
         raise refuse(request, "school_year", chosen)
     policy = services.policy_for(establishment)
     found = selectors.pupil_file(
-        establishment=establishment, pupil=pupil, year=year, years=years, policy=policy, day=day
+        establishment=establishment,
+        pupil=pupil,
+        year=year,
+        years=years,
+        policy=policy,
+        day=day,
+        sees_confidential=sees_health(scope),
     )
     context = {
         "file": found,
+        "sees_confidential": sees_health(scope),
         "computed": policy.count_mode == "computed",
         "here": request.get_full_path(),
     }

@@ -32,7 +32,7 @@ from preau.attendance import services, visibility
 from preau.attendance.models import AttendancePolicy, EventKind, Mark
 from preau.attendance.selectors import roll_calls as selectors
 from preau.core.access import StaffScope, refuse
-from preau.core.models import Establishment, RoleKind
+from preau.core.models import Establishment
 from preau.core.selectors import today
 from preau.portal.access import staff_page
 from preau.portal.middleware import SPACE_SESSION_KEY
@@ -58,12 +58,6 @@ def is_office(scope: StaffScope) -> bool:
     """The vie scolaire and the direction (and the secretariat, as the services allow)
     complete any roll call of their establishment."""
     return bool(scope.roles & services.DESK_ROLES)
-
-
-# access.md: health reasons are shown to the vie scolaire and the direction (and the
-# family), never to teachers; the secretariat, who may complete a roll call, is not
-# named there either.
-SEES_HEALTH_REASONS = frozenset({RoleKind.CPE, RoleKind.EDUCATION_ASSISTANT, RoleKind.DIRECTION})
 
 
 def teaches(scope: StaffScope, occurrence: Occurrence) -> bool:
@@ -289,7 +283,7 @@ def script_texts() -> dict[str, str]:
 def _page_context(request, scope, occurrence: Occurrence, page, *, error: str = "") -> dict:
     zone = ZoneInfo(occurrence.establishment.timezone)
     recordable = selectors.may_be_recorded(occurrence, today())
-    sees_confidential = bool(scope.roles & SEES_HEALTH_REASONS)
+    sees_confidential = visibility.sees_health_reasons(scope.roles)
     units = list(occurrence.audience.all())
     show_division = len(units) != 1 or not units[0].division_id
     rows = []
