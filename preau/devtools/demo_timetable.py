@@ -620,9 +620,7 @@ class Weeks:
 
     @classmethod
     def of(cls, establishment: Establishment, year: SchoolYear) -> "Weeks":
-        rules = establishment.calendar_rules(
-            closures=[closure.as_rule() for closure in establishment.closures.all()]
-        )
+        rules = establishment.school_calendar_rules()
         first = year.start_date - timedelta(days=year.start_date.weekday())
         last = year.end_date - timedelta(days=year.end_date.weekday())
         mondays = []

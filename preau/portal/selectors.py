@@ -151,7 +151,7 @@ def establishment_figures(establishment: Establishment, day: date) -> Establishm
             school_year=year, scheme="trimesters", start_date__lte=day, end_date__gte=day
         ).first()
     off = calendar.days_off(
-        establishment.calendar_rules(closures=[c.as_rule() for c in establishment.closures.all()]),
+        establishment.school_calendar_rules(),
         day,
         day + timedelta(days=90),
     )

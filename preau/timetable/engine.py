@@ -5,7 +5,7 @@ property tests.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from preau.timetable.source import CLASS_PART, DIVISION, GROUP, PUPIL, SourceCourse
 
@@ -44,10 +44,6 @@ def mondays_of_mask(mask: int, first_monday: date) -> frozenset[date]:
 
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def iso_week_monday(year: int, week: int) -> date:
-    return date.fromisocalendar(year, week, 1)
 
 
 def mondays_of_iso_mask(mask: int, first_iso_monday: date, last_day: date) -> frozenset[date]:
@@ -200,7 +196,3 @@ def overlapping(items: Iterable[tuple[datetime, datetime, object]]) -> list[tupl
         found.extend((other[2], entry[2]) for other in running)
         running.append(entry)
     return found
-
-
-def combine(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment)

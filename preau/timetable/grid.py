@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from preau.timetable.engine import monday_of
+
 # Hours a day shows at least, so that weeks line up from one page to the next.
 DAY_START_HOUR = 8
 DAY_END_HOUR = 17
@@ -25,10 +27,6 @@ class Period:
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def week_of(day: date) -> Period:

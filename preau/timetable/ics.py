@@ -12,12 +12,6 @@ from preau.timetable.selectors import audience_label
 CANCELLED_IN_CALENDARS = NOT_HELD | {OccurrenceStatus.TEACHER_ABSENT}
 
 
-def occurrence_summary(occurrence: Occurrence) -> str:
-    if occurrence.subject_id:
-        return occurrence.subject.label
-    return occurrence.label or "Séance"
-
-
 def to_ics(occurrences: Iterable[Occurrence], *, uai: str, name: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Préau//Emploi du temps//FR")
@@ -30,7 +24,7 @@ def to_ics(occurrences: Iterable[Occurrence], *, uai: str, name: str) -> bytes:
         event.add("dtstamp", occurrence.updated_at)
         event.add("dtstart", occurrence.start)
         event.add("dtend", occurrence.end)
-        event.add("summary", occurrence_summary(occurrence))
+        event.add("summary", occurrence.title)
         rooms = ", ".join(room.name for room in occurrence.rooms.all())
         if rooms:
             event.add("location", rooms)

@@ -210,6 +210,13 @@ class Occurrence(models.Model):
     def is_held(self) -> bool:
         return self.status not in NOT_HELD
 
+    @property
+    def title(self) -> str:
+        """What pages and calendars call the session: its subject, else its label."""
+        if self.subject_id:
+            return self.subject.label
+        return self.label or str(_("Séance"))
+
 
 class OccurrenceTeacher(models.Model):
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="+")

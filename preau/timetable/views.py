@@ -123,12 +123,6 @@ def moment(value, zone: ZoneInfo) -> str:
     }
 
 
-def subject_of(occurrence: Occurrence) -> str:
-    if occurrence.subject_id:
-        return occurrence.subject.label
-    return occurrence.label or _("Séance")
-
-
 def status_of(occurrence: Occurrence, zone: ZoneInfo) -> tuple[str, str, str]:
     """(CSS modifier, label, detail): every status has its own words, never only a
     colour; a moved session says where it went, its new session where it came from."""
@@ -220,7 +214,7 @@ def card_of(occurrence: Occurrence, owner: Owner, zone: ZoneInfo) -> Card:
     modifier, label, detail = status_of(occurrence, zone)
     return Card(
         occurrence=occurrence,
-        subject=subject_of(occurrence),
+        subject=occurrence.title,
         modifier=modifier,
         label=label,
         detail=detail,
@@ -668,7 +662,7 @@ def _detail(request, occurrence: Occurrence, *, bound=None, status: int = 200):
     provenance = _provenance(occurrence) if scope is not None else None
     context = {
         "occurrence": occurrence,
-        "subject": subject_of(occurrence),
+        "subject": occurrence.title,
         "modifier": modifier,
         "label": label,
         "detail": detail,
@@ -951,9 +945,7 @@ def _import(request, scope, *, name: str, content: bytes, options: dict, dry_run
         grid=[(time.fromisoformat(a), time.fromisoformat(b)) for a, b in options.get("grid", [])],
         start=start,
         end=end,
-        rules=establishment.calendar_rules(
-            closures=[closure.as_rule() for closure in establishment.closures.all()]
-        ),
+        rules=establishment.school_calendar_rules(),
     )
     source = _read_upload(name, content, import_options, options["format"], establishment)
     return timetable_import(

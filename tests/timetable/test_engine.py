@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from preau.timetable import engine
 from preau.timetable.engine import (
     Interval,
     effective_audience,
@@ -474,7 +473,3 @@ def test_overlapping_occurrences_then_shared_holders_count_as_overlaps(bookings)
         for holder in holders
     ]
     assert shared == len(overlaps(flat))
-
-
-def test_combine():
-    assert engine.combine(date(2013, 9, 2), time(8, 30)) == datetime(2013, 9, 2, 8, 30)

@@ -115,10 +115,11 @@ RATELIMIT_FAIL_OPEN = True
 # (see docs/decisions/0003-authentication.md).
 PREAU_SSO_PROVIDERS: list[dict] = json.loads(env_str("PREAU_SSO_PROVIDERS", "[]"))
 
-# Where the source code of the running version can be had (AGPL-3.0 section 13).
 # The address people reach Préau at, for links in e-mails sent by the worker (no request
 # there to build them from).
 PREAU_SITE_URL = env_str("PREAU_SITE_URL", "http://localhost:8000")
+
+# Where the source code of the running version can be had (AGPL-3.0 section 13).
 PREAU_SOURCE_URL = env_str("PREAU_SOURCE_URL", "https://forge.example.org/preau/preau")
 
 LANGUAGE_CODE = "fr"

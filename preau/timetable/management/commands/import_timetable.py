@@ -102,9 +102,7 @@ class Command(BaseCommand):
                 else:
                     establishment = None
                 if establishment is not None:
-                    options.rules = establishment.calendar_rules(
-                        closures=[closure.as_rule() for closure in establishment.closures.all()]
-                    )
+                    options.rules = establishment.school_calendar_rules()
                 if format == "fet":
                     options.start, options.end = _fet_period(establishment, start, end)
                 source = read(format, source_path, options)
