@@ -456,7 +456,7 @@ def _collect(
     return _Period(policy, first, last, pupils, divisions)
 
 
-def _month_bounds(month: date) -> tuple[date, date]:
+def month_bounds(month: date) -> tuple[date, date]:
     first = month.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return first, following - timedelta(days=1)
@@ -484,7 +484,7 @@ def _figures(period: _Period, pupil: _Pupil, first: date, last: date) -> PupilMo
 def month_detail(establishment, month: date, as_of) -> tuple[_Period, list[PupilMonth]]:
     """The month's figures with the computation behind them (each pupil's half-days):
     the letters and referrals list the very half-days the counts were made of."""
-    first, last = _month_bounds(month)
+    first, last = month_bounds(month)
     period = _collect(establishment, first, last, as_of=as_of)
     pupils = sorted(period.pupils.values(), key=lambda p: p.sort_key)
     return period, [_figures(period, pupil, first, last) for pupil in pupils]
@@ -523,7 +523,7 @@ def rate_of(figures: Iterable[PupilMonth], threshold: int = DEPP_THRESHOLD) -> F
 BY = ("establishment", "level", "division")
 
 
-def _months(first: date, last: date) -> list[date]:
+def months(first: date, last: date) -> list[date]:
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
@@ -561,24 +561,22 @@ def rates_by(
     if set(by) - set(BY):
         raise ValueError(f"by: one of {', '.join(BY)}")
     until = until or timezone.localdate()
-    last = min(school_year.end_date, _month_bounds(until)[1])
+    last = min(school_year.end_date, month_bounds(until)[1])
     if last < school_year.start_date:
         return {grouping: [] for grouping in by}
     period = _collect(establishment, school_year.start_date, last, as_of=None)
-    rules = establishment.calendar_rules(
-        c.as_rule() for c in Closure.objects.filter(establishment=establishment)
-    )
-    months = []
-    for month in _months(school_year.start_date, last):
-        first, end = _month_bounds(month)
+    rules = establishment.school_calendar_rules()
+    taught = []
+    for month in months(school_year.start_date, last):
+        first, end = month_bounds(month)
         first, end = max(first, school_year.start_date), min(end, school_year.end_date)
         if calendar.school_days(rules, first, end):
-            months.append((month, first, end))
+            taught.append((month, first, end))
     # Per pupil and month: the division they were in last that month, and whether
     # they reached the threshold.
     presence: list[tuple[int, date, int, bool]] = []
     for pupil in period.pupils.values():
-        for month, first, end in months:
+        for month, first, end in taught:
             in_month = [
                 (span.end, span.start, division)
                 for division, span in pupil.enrolments
@@ -588,7 +586,7 @@ def rates_by(
                 continue
             unjustified = sum(1 for d in pupil.days if first <= d.day <= end and d.unjustified)
             presence.append((pupil.id, month, max(in_month)[2], unjustified >= DEPP_THRESHOLD))
-    return {grouping: _rates(establishment, period, months, presence, grouping) for grouping in by}
+    return {grouping: _rates(establishment, period, taught, presence, grouping) for grouping in by}
 
 
 def _rates(establishment, period: _Period, months, presence, by: str) -> list[Rate]:

@@ -358,7 +358,7 @@ def more_absent_pupils(school, count: int) -> None:
 
 
 # The reports' computation (eleven queries, school events included) and the page's own.
-LIST_QUERIES = 22
+LIST_QUERIES = 21  # the policy is read once (with the figures)
 
 
 @pytest.mark.parametrize("extra", [0, 12])

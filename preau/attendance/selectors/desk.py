@@ -550,14 +550,6 @@ class PupilFile:
     policy: AttendancePolicy
 
 
-def _months(start: date, end: date) -> list[date]:
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
-
-
 def pupil_file(
     *,
     establishment: Establishment,
@@ -653,7 +645,7 @@ def pupil_file(
         else:
             absence_count[month] += 1
     months = []
-    for month in _months(year.start_date, year.end_date):
+    for month in reports.months(year.start_date, year.end_date):
         # The reports' own sum (reports._figures): the unjustified computed share is
         # the time missed under unjustified absences, not the whole half-day's share.
         summed = engine.summarise(by_month[month], lateness=lateness[month])

@@ -25,7 +25,6 @@ from preau.attendance.models import (
     FollowUp,
     FollowUpKind,
 )
-from preau.attendance.services import policy_for
 from preau.attendance.visibility import reason_label
 from preau.core.models import (
     Establishment,
@@ -51,12 +50,6 @@ LEVEL_LABELS = {
 
 
 # -- Months and moments --------------------------------------------------------------
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return first, following - timedelta(days=1)
 
 
 def previous_month(day: date) -> date:
@@ -136,7 +129,7 @@ def divisions_in_month(
 ) -> dict[int, Division]:
     """The division of each pupil in the month: the last one they were enrolled in
     during it (one query)."""
-    first, last = month_bounds(month)
+    first, last = reports.month_bounds(month)
     enrolments = (
         Enrolment.objects.filter(
             pupil_id__in=pupil_ids,
@@ -170,12 +163,9 @@ def legal_list(establishment: Establishment, *, month: date, as_of: date, today:
     stood at the end of `as_of`, grouped by level (four queries besides the figures)."""
     month = month.replace(day=1)
     moment = as_of_moment(establishment, as_of, today)
-    policy = policy_for(establishment)
-    figures = [
-        row
-        for row in reports.month_figures(establishment, month, as_of=moment)
-        if row.level is not None
-    ]
+    period, month_rows = reports.month_detail(establishment, month, moment)
+    policy = period.policy
+    figures = [row for row in month_rows if row.level is not None]
     ids = [row.pupil_id for row in figures]
     people = Person.objects.in_bulk(ids)
     divisions = divisions_in_month(establishment.pk, ids, month)
@@ -336,23 +326,24 @@ def _absences_as_of(
 
 def month_with_days(
     establishment: Establishment, month: date, moment: datetime | None
-) -> tuple[dict[int, object], dict[int, list[engine.HalfDay]]]:
+) -> tuple[dict[int, object], dict[int, list[engine.HalfDay]], AttendancePolicy]:
     """The month's figures of every pupil and the half-days they were counted from.
 
     Letters and referrals list the half-days themselves, taken from the same
     computation (`reports.month_detail`), so that a letter's list and its count can
     never disagree."""
-    first, last = month_bounds(month)
+    first, last = reports.month_bounds(month)
     period, figures = reports.month_detail(establishment, first, moment)
     days = {
         pupil_id: [d for d in pupil.days if first <= d.day <= last and d.absent]
         for pupil_id, pupil in period.pupils.items()
     }
-    return {row.pupil_id: row for row in figures}, days
+    return {row.pupil_id: row for row in figures}, days, period.policy
 
 
 def month_half_days(
     establishment: Establishment,
+    policy: AttendancePolicy,
     days: dict[int, list[engine.HalfDay]],
     pupil_ids: list[int],
     month: date,
@@ -362,9 +353,8 @@ def month_half_days(
 ) -> dict[int, list[HalfDayLine]]:
     """Each pupil's half-days of absence in the month with the absences that made
     them, their state then and their reason as this reader may see it (two queries)."""
-    policy = policy_for(establishment)
     zone = ZoneInfo(establishment.timezone)
-    first, last = month_bounds(month)
+    first, last = reports.month_bounds(month)
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     standing = _absences_as_of(establishment.pk, pupil_ids, start, end, moment)
@@ -397,13 +387,6 @@ def month_half_days(
             )
         result[pupil_id] = lines
     return result
-
-
-_UNJUSTIFIED = {AbsenceState.UNJUSTIFIED, AbsenceState.PENDING, AbsenceState.REJECTED}
-
-
-def timezone_local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
 
 
 def _half_bounds(day: date, part: int, boundary: time, zone) -> tuple[datetime, datetime]:
@@ -450,13 +433,13 @@ def pupil_files(
     adds the steps of the earlier months too."""
     month = month.replace(day=1)
     moment = as_of_moment(establishment, as_of, today)
-    figures, days = month_with_days(establishment, month, moment)
+    figures, days, policy = month_with_days(establishment, month, moment)
     people = Person.objects.in_bulk(pupil_ids)
     divisions = divisions_in_month(establishment.pk, pupil_ids, month)
     guardians = legal_guardians(pupil_ids)
     steps = follow_ups_of(establishment.pk, pupil_ids, month, moment)
     half_days = month_half_days(
-        establishment, days, pupil_ids, month, moment, sees_confidential=sees_confidential
+        establishment, policy, days, pupil_ids, month, moment, sees_confidential=sees_confidential
     )
     ines = dict(
         ExternalId.objects.filter(person_id__in=pupil_ids, source=IdentifierSource.INE).values_list(
@@ -545,12 +528,7 @@ def school_years_of(establishment: Establishment) -> list[SchoolYear]:
 
 def year_months(school_year: SchoolYear, today: date) -> list[date]:
     """The months of the school year up to the current one."""
-    months, month = [], school_year.start_date.replace(day=1)
-    end = min(school_year.end_date, today)
-    while month <= end:
-        months.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return months
+    return reports.months(school_year.start_date, min(school_year.end_date, today))
 
 
 def rates_table(establishment: Establishment, school_year: SchoolYear, today: date) -> RatesTable:

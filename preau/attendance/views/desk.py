@@ -21,10 +21,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,17 +50,13 @@ from preau.attendance.models import (
     SchoolEvent,
 )
 from preau.attendance.selectors import desk as selectors
+from preau.attendance.views.common import establishment_of, is_desk, render_page
 from preau.core.access import StaffScope, refuse
-from preau.core.models import Establishment, Person, Role, RoleKind, SchoolYear
+from preau.core.models import Person, Role, RoleKind, SchoolYear
 from preau.core.selectors import today
 from preau.portal.access import staff_page
 from preau.structure.selectors import pupils_in_division
 from preau.timetable.grid import parse_day
-
-
-def is_desk(scope: StaffScope) -> bool:
-    """CPE, assistants d'éducation, direction, secretariat (services.DESK_ROLES)."""
-    return bool(scope.roles & services.DESK_ROLES)
 
 
 def sees_health(scope: StaffScope) -> bool:
@@ -76,18 +70,6 @@ def edits_settings(scope: StaffScope) -> bool:
 
 desk_page = staff_page(is_desk)
 settings_page = staff_page(edits_settings)
-
-
-def _establishment(scope: StaffScope) -> Establishment:
-    return Establishment.objects.get(pk=scope.establishment_id)
-
-
-def _render(request, template: str, context: dict, establishment: Establishment, status=200):
-    """Times are shown in the establishment's zone."""
-    with timezone.override(ZoneInfo(establishment.timezone)):
-        response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -120,7 +102,7 @@ STATE_FILTERS = [
 def desk(request, *, scope):
     """The "Absences du jour" page: the day's absences and lateness by division, with counts,
     filters and the justifications waiting for a decision first."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = parse_day(request.GET.get("jour")) or today()
     state = request.GET.get("etat", "")
     if state not in {value for value, _label in STATE_FILTERS}:
@@ -148,7 +130,7 @@ def desk(request, *, scope):
         "here": request.get_full_path(),
         "settings": edits_settings(scope),
     }
-    return _render(request, "attendance/desk/day.html", context, establishment)
+    return render_page(request, "attendance/desk/day.html", context, establishment)
 
 
 # -- Finding a pupil ------------------------------------------------------------------------
@@ -183,8 +165,8 @@ def pupils(request, *, scope):
     context = _picker(
         scope, query=request.GET.get("q", "").strip()[:100], chosen=chosen, multiple=multiple
     )
-    establishment = _establishment(scope)
-    return _render(
+    establishment = establishment_of(scope)
+    return render_page(
         request, "attendance/desk/_picker_results.html", {"picker": context}, establishment
     )
 
@@ -209,7 +191,7 @@ def _searching(request, *choices: str) -> bool:
 def entry(request, *, scope):
     """An absence over a period (a day, several days, a half-day, precise times) or a
     lateness, for one pupil found by name."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     zone = ZoneInfo(establishment.timezone)
     policy = services.policy_for(establishment)
     lateness = (request.POST.get("nature") or request.GET.get("nature")) == "retard"
@@ -275,7 +257,7 @@ def entry(request, *, scope):
         "boundary": policy.half_day_boundary,
     }
     status = 400 if data is not None else 200
-    return _render(request, "attendance/desk/entry.html", context, establishment, status)
+    return render_page(request, "attendance/desk/entry.html", context, establishment, status)
 
 
 # -- One absence: decision, correction, voiding --------------------------------------------
@@ -372,7 +354,9 @@ def _absence_page(request, scope, absence, *, bound=None, stale=None, status=200
         "stale": stale,
         "next": _safe_next(request, ""),
     }
-    return _render(request, "attendance/desk/absence.html", context, absence.establishment, status)
+    return render_page(
+        request, "attendance/desk/absence.html", context, absence.establishment, status
+    )
 
 
 @desk_page
@@ -505,7 +489,7 @@ def document(request, absence_id: int, *, scope):
 def event_new(request, *, scope):
     """An infirmary visit, a school trip for several pupils or a division, an
     exemption, an exclusion."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     zone = ZoneInfo(establishment.timezone)
     policy = services.policy_for(establishment)
     day = today()
@@ -568,7 +552,7 @@ def event_new(request, *, scope):
     )
     context = {"form": form, "picker": picker, "boundary": policy.half_day_boundary}
     status = 400 if data is not None else 200
-    return _render(request, "attendance/desk/event.html", context, establishment, status)
+    return render_page(request, "attendance/desk/event.html", context, establishment, status)
 
 
 @require_POST
@@ -591,7 +575,7 @@ def event_void(request, event_id: int, *, scope):
 def pupil_file(request, pupil_id: int, *, scope):
     """Every absence and lateness of the pupil over a school year with its history, the
     school events, and the half-days per month."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     # A pupil who has left stays readable: the file covers the years spent here.
     registered = Role.objects.filter(
         person=OuterRef("pk"), establishment=establishment, kind=RoleKind.PUPIL
@@ -624,7 +608,7 @@ def pupil_file(request, pupil_id: int, *, scope):
         "computed": policy.count_mode == "computed",
         "here": request.get_full_path(),
     }
-    return _render(request, "attendance/desk/pupil.html", context, establishment)
+    return render_page(request, "attendance/desk/pupil.html", context, establishment)
 
 
 # -- Settings -------------------------------------------------------------------------------
@@ -632,7 +616,7 @@ def pupil_file(request, pupil_id: int, *, scope):
 
 @settings_page
 def policy(request, *, scope):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     current = services.policy_for(establishment)
     form = PolicyForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
@@ -651,13 +635,15 @@ def policy(request, *, scope):
             messages.success(request, _("Les réglages de la vie scolaire sont enregistrés."))
             return HttpResponseRedirect(reverse("attendance:desk_policy"))
     status = 400 if request.method == "POST" else 200
-    return _render(request, "attendance/desk/policy.html", {"form": form}, establishment, status)
+    return render_page(
+        request, "attendance/desk/policy.html", {"form": form}, establishment, status
+    )
 
 
 @settings_page
 def reasons(request, *, scope):
     """The reason catalogue: add a reason, change its flags, withdraw it from use."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     services.reasons_ensure(establishment)
     form = ReasonForm(request.POST or None, establishment_id=establishment.pk)
     if request.method == "POST" and form.is_valid():
@@ -680,7 +666,7 @@ def reasons(request, *, scope):
     )
     context = {"form": form, "catalogue": catalogue}
     status = 400 if request.method == "POST" else 200
-    return _render(request, "attendance/desk/reasons.html", context, establishment, status)
+    return render_page(request, "attendance/desk/reasons.html", context, establishment, status)
 
 
 def _reason(request, scope, reason_id: int) -> AbsenceReason:
@@ -712,7 +698,7 @@ def reason_edit(request, reason_id: int, *, scope):
             messages.success(request, _("Motif « %(label)s » modifié.") % {"label": reason.label})
             return HttpResponseRedirect(reverse("attendance:desk_reasons"))
     status = 400 if request.method == "POST" else 200
-    return _render(
+    return render_page(
         request,
         "attendance/desk/reason.html",
         {"form": form, "reason": reason},

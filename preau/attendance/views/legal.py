@@ -16,10 +16,8 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,13 +25,15 @@ from django.views.decorators.http import require_POST
 from preau.attendance import documents, legal_services, services
 from preau.attendance.models import FollowUpKind
 from preau.attendance.selectors import legal as selectors
+from preau.attendance.views.common import establishment_of, is_desk, render_page
 from preau.core.access import StaffScope, refuse
-from preau.core.models import Establishment, Person, RoleKind, SchoolYear
+from preau.core.models import Establishment, Person, SchoolYear
 from preau.core.selectors import school_year_on, today
 from preau.portal.access import staff_page
+from preau.portal.navigation import WHOLE_SCHOOL_ATTENDANCE
 
-# The navigation's audience of these pages (portal.navigation WHOLE_SCHOOL_ATTENDANCE).
-FOLLOW_UP_READERS = frozenset({RoleKind.CPE, RoleKind.EDUCATION_ASSISTANT, RoleKind.DIRECTION})
+# The navigation's audience of these pages.
+FOLLOW_UP_READERS = WHOLE_SCHOOL_ATTENDANCE
 
 
 def reads_follow_up(scope: StaffScope) -> bool:
@@ -45,18 +45,6 @@ def records_follow_ups(scope: StaffScope) -> bool:
 
 
 legal_page = staff_page(reads_follow_up)
-
-
-def _establishment(scope: StaffScope) -> Establishment:
-    return Establishment.objects.get(pk=scope.establishment_id)
-
-
-def _render(request, template: str, context: dict, establishment: Establishment, status=200):
-    """Dates and times in the establishment's zone."""
-    with timezone.override(ZoneInfo(establishment.timezone)):
-        response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
 
 
 def _download(content: bytes, content_type: str, name: str, *, inline: bool = False):
@@ -140,12 +128,9 @@ def month_options(years: list[SchoolYear], today: date) -> list[date]:
 # -- Links to a pupil's attendance file ----------------------------------------------------
 
 
-def pupil_file_url(pupil_id: int) -> str | None:
-    """The vie scolaire's file of the pupil, when that page exists."""
-    try:
-        return reverse("attendance:desk_pupil", args=[pupil_id])
-    except NoReverseMatch:
-        return None
+def pupil_file_url(pupil_id: int) -> str:
+    """The vie scolaire's file of the pupil."""
+    return reverse("attendance:desk_pupil", args=[pupil_id])
 
 
 # -- The month's list ------------------------------------------------------------------
@@ -153,7 +138,7 @@ def pupil_file_url(pupil_id: int) -> str | None:
 
 @legal_page
 def legal(request, *, scope):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     choice = choose(request.GET, today=day)
     listing = selectors.legal_list(establishment, month=choice.month, as_of=choice.as_of, today=day)
@@ -167,16 +152,10 @@ def legal(request, *, scope):
         "records": records_follow_ups(scope) and listing.live,
         "may_record": records_follow_ups(scope),
         "kinds": FollowUpKind.choices,
-        "show_file_links": pupil_file_url(0) is not None and bool(scope.roles & DESK_READERS),
+        "show_file_links": is_desk(scope),
         "computed": listing.policy.count_mode == "computed",
     }
-    return _render(request, "attendance/legal/list.html", context, establishment)
-
-
-# Who may open the vie scolaire's file of a pupil (the desk's audience).
-DESK_READERS = frozenset(
-    {RoleKind.CPE, RoleKind.EDUCATION_ASSISTANT, RoleKind.DIRECTION, RoleKind.SECRETARIAT}
-)
+    return render_page(request, "attendance/legal/list.html", context, establishment)
 
 
 def _back_to_list(choice_month: date, as_of: str | None = None) -> str:
@@ -190,7 +169,7 @@ def _back_to_list(choice_month: date, as_of: str | None = None) -> str:
 @staff_page(records_follow_ups)
 def follow_up(request, *, scope):
     """Record a step for a pupil and a month, with the figures as they stand now."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     month = parse_month(request.POST.get("mois"))
     kind = request.POST.get("kind", "")
     try:
@@ -232,7 +211,7 @@ def follow_up(request, *, scope):
 
 
 def _listing_for_download(request, scope):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     choice = choose(request.GET, today=day)
     listing = selectors.legal_list(establishment, month=choice.month, as_of=choice.as_of, today=day)
@@ -267,7 +246,7 @@ def _pupil(request, establishment: Establishment, pupil_id: int) -> Person:
 
 
 def _letters(request, scope, pupil_ids: list[int], name: str):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     choice = choose(request.GET, today=day)
     files = selectors.pupil_files(
@@ -296,14 +275,14 @@ def _letters(request, scope, pupil_ids: list[int], name: str):
 @legal_page
 def letter(request, pupil_id: int, *, scope):
     """The letter about one pupil's month, one copy per legal guardian."""
-    pupil = _pupil(request, _establishment(scope), pupil_id)
+    pupil = _pupil(request, establishment_of(scope), pupil_id)
     return _letters(request, scope, [pupil.pk], f"courrier-{pupil.last_name}-{pupil.first_name}")
 
 
 @legal_page
 def letters(request, *, scope):
     """Every letter of the month's list (or of one level of it), in one PDF to print."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     choice = choose(request.GET, today=day)
     listing = selectors.legal_list(establishment, month=choice.month, as_of=choice.as_of, today=day)
@@ -319,7 +298,7 @@ def letters(request, *, scope):
 def referral(request, pupil_id: int, *, scope):
     """The referral to the DASEN of one pupil for the month (the document only: the
     referral is recorded by its own button)."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     pupil = _pupil(request, establishment, pupil_id)
     day = today()
     choice = choose(request.GET, today=day)
@@ -472,7 +451,7 @@ def lines_of(series_list: list[selectors.RateSeries], months: list[date]) -> lis
 
 @legal_page
 def stats(request, *, scope):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     school_year = _school_year(request, establishment, day)
     table = chart = None
@@ -496,12 +475,12 @@ def stats(request, *, scope):
             level_lines=lines_of(table.levels, table.months),
             division_lines=lines_of(table.divisions, table.months),
         )
-    return _render(request, "attendance/legal/stats.html", context, establishment)
+    return render_page(request, "attendance/legal/stats.html", context, establishment)
 
 
 @legal_page
 def stats_csv(request, *, scope):
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     school_year = _school_year(request, establishment, today())
     if school_year is None:
         raise refuse(request, "school_year", request.GET.get("annee"))
@@ -517,7 +496,7 @@ def stats_csv(request, *, scope):
 def dropout(request, *, scope):
     """The GPDS list; a head teacher sees the pupils of the divisions they led on the
     date of the list."""
-    establishment = _establishment(scope)
+    establishment = establishment_of(scope)
     day = today()
     as_of = parse_day(request.GET.get("au"))
     error = ""
@@ -531,7 +510,7 @@ def dropout(request, *, scope):
         if not division_ids:
             raise refuse(request, "page", request.path)
     rows = selectors.dropout_rows(establishment, as_of=as_of, division_ids=division_ids)
-    links = bool(scope.roles & DESK_READERS) and pupil_file_url(0) is not None
+    links = is_desk(scope)
     context = {
         "rows": [(row, pupil_file_url(row.pupil.pk) if links else None) for row in rows],
         "as_of": as_of,
@@ -539,7 +518,7 @@ def dropout(request, *, scope):
         "whole": division_ids is None,
         "error": error,
     }
-    return _render(request, "attendance/legal/dropout.html", context, establishment)
+    return render_page(request, "attendance/legal/dropout.html", context, establishment)
 
 
 patterns = [

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from preau.attendance import services, visibility
 from preau.attendance.models import AttendancePolicy, EventKind, Mark
 from preau.attendance.selectors import roll_calls as selectors
+from preau.attendance.views.common import is_desk
 from preau.core.access import StaffScope, refuse
 from preau.core.models import Establishment
 from preau.core.selectors import today
@@ -54,12 +55,6 @@ MAX_MINUTES_LATE = 240
 DEFAULT_MINUTES_LATE = 5
 
 
-def is_office(scope: StaffScope) -> bool:
-    """The vie scolaire and the direction (and the secretariat, as the services allow)
-    complete any roll call of their establishment."""
-    return bool(scope.roles & services.DESK_ROLES)
-
-
 def teaches(scope: StaffScope, occurrence: Occurrence) -> bool:
     return any(teacher.pk == scope.person_id for teacher in occurrence.teachers.all())
 
@@ -70,12 +65,6 @@ def _zone(establishment_id: int) -> ZoneInfo:
 
 def _clock(value: datetime, zone: ZoneInfo) -> str:
     return formats.time_format(timezone.localtime(value, zone), "H:i")
-
-
-def subject_of(occurrence: Occurrence) -> str:
-    if occurrence.subject_id:
-        return occurrence.subject.label
-    return occurrence.label or _("Séance")
 
 
 def counts_text(state: selectors.RollCallState | None) -> str:
@@ -145,7 +134,7 @@ def _roll_call_access(request, occurrence_id: int, *, enter: bool) -> tuple[Staf
             None,
         )
     scope = space.staff_scope(request.user.person_id) if space is not None else None
-    if scope is None or not (is_office(scope) or teaches(scope, occurrence)):
+    if scope is None or not (is_desk(scope) or teaches(scope, occurrence)):
         raise refuse(request, "roll_call", occurrence_id)
     if enter and request.space != space:
         request.session[SPACE_SESSION_KEY] = space.key
@@ -161,7 +150,7 @@ def _day_url(name: str, day: date, current: date) -> str:
 # -- A teacher's roll calls of the day -------------------------------------------------
 
 
-@staff_page(lambda scope: scope.teaches or is_office(scope))
+@staff_page(lambda scope: scope.teaches or is_desk(scope))
 def roll_call(request, *, scope):
     """The occurrences the teacher teaches on the day (`?jour=`, today by default), the
     one in progress first, each with its roll call's state. The office, who teaches
@@ -182,7 +171,7 @@ def roll_call(request, *, scope):
     rows = [
         {
             "item": item,
-            "subject": subject_of(item.occurrence),
+            "subject": item.occurrence.title,
             "audience": audience_label(item.occurrence),
             "rooms": ", ".join(room.name for room in item.occurrence.rooms.all()),
             "status": _status_word(item.occurrence),
@@ -309,7 +298,7 @@ def _page_context(request, scope, occurrence: Occurrence, page, *, error: str = 
         back = _day_url("attendance:roll_call", occurrence.date, today())
     return {
         "occurrence": occurrence,
-        "subject": subject_of(occurrence),
+        "subject": occurrence.title,
         "audience": audience_label(occurrence),
         "teachers": ", ".join(t.formal_name for t in occurrence.teachers.all()),
         "rooms": ", ".join(room.name for room in occurrence.rooms.all()),
@@ -329,7 +318,7 @@ def _page_context(request, scope, occurrence: Occurrence, page, *, error: str = 
         "marked": marked,
         "error": error,
         "back_url": back,
-        "office": is_office(scope) and not teaches(scope, occurrence),
+        "office": is_desk(scope) and not teaches(scope, occurrence),
         "entry_url": reverse("attendance:roll_call_entry", args=[occurrence.pk]),
         "login_url": f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
         "zone": zone,
@@ -494,7 +483,7 @@ def grace_minutes(establishment_id: int) -> int:
     return policy.roll_call_grace_minutes
 
 
-@staff_page(is_office)
+@staff_page(is_desk)
 def missing(request, *, scope):
     """The held occurrences of the day (`?jour=`) that started more than the grace delay
     ago without a roll call, per teacher; today's list refreshes itself every minute."""
@@ -512,7 +501,7 @@ def missing(request, *, scope):
             "occurrences": [
                 {
                     "occurrence": occurrence,
-                    "subject": subject_of(occurrence),
+                    "subject": occurrence.title,
                     "audience": audience_label(occurrence),
                     "rooms": ", ".join(room.name for room in occurrence.rooms.all()),
                     "url": reverse("attendance:roll_call_take", args=[occurrence.pk]),
