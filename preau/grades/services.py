@@ -1,0 +1,568 @@
+"""Every write of grades: evaluations, marks, sub-subjects and coefficients, sealed
+periods, appraisals, settings.
+
+Rules kept here, whoever calls (the grid, the API, the demo, commands):
+- only a service's teachers enter its marks; the direction corrects any of its
+  establishment, and is the only one to change a mark once the division's period is
+  sealed (the change is flagged in the trail);
+- every mark change is a `MarkChange` row (who, when, before, after), never deleted;
+  evaluations and appraisals are audited;
+- two teachers of a co-taught service typing at once never overwrite each other
+  unseen: each change names the version it started from (`expected_version`, 0 for
+  an empty cell) and fails with `StaleMark`, carrying what is there now, otherwise.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from preau.audit.services import audit_record
+from preau.core.models import GradingPeriod, Person, Role
+from preau.grades import engine
+from preau.grades.access import DIRECTION_ROLES
+from preau.grades.models import (
+    Appraisal,
+    AppraisalKind,
+    Evaluation,
+    EvaluationKind,
+    GradesPolicy,
+    Mark,
+    MarkChange,
+    PeriodSeal,
+    SubjectCoefficient,
+    SubSubject,
+)
+from preau.grades.selectors.audience import service_divisions, service_pupil_ids
+from preau.structure.models import Division, TeachingService
+
+# -- Permissions ------------------------------------------------------------------------
+
+
+def _person_id(actor) -> int | None:
+    return getattr(actor, "person_id", None)
+
+
+def _system(actor) -> bool:
+    return actor is None or getattr(actor, "is_superuser", False)
+
+
+def roles_in(actor, establishment_id: int) -> set[str]:
+    return set(
+        Role.objects.current(timezone.localdate())
+        .filter(person_id=_person_id(actor), establishment_id=establishment_id)
+        .values_list("kind", flat=True)
+    )
+
+
+def directs(actor, establishment_id: int) -> bool:
+    return _system(actor) or bool(roles_in(actor, establishment_id) & DIRECTION_ROLES)
+
+
+def may_enter(actor, service: TeachingService) -> bool:
+    """A service's teachers, and the direction of its establishment."""
+    if _system(actor):
+        return True
+    if service.teachers.filter(pk=_person_id(actor)).exists():
+        return True
+    return directs(actor, service.establishment_id)
+
+
+def require_entry(actor, service: TeachingService) -> None:
+    if not may_enter(actor, service):
+        raise PermissionDenied(
+            _("Seuls les enseignants du service et la direction saisissent ses notes.")
+        )
+
+
+def sealed_divisions(evaluation: Evaluation) -> bool:
+    """Whether one of the divisions the evaluation's service draws on has sealed the
+    period."""
+    return PeriodSeal.objects.filter(
+        period_id=evaluation.period_id, division__in=service_divisions(evaluation.service)
+    ).exists()
+
+
+# -- Evaluations ------------------------------------------------------------------------
+
+EVALUATION_FIELDS = (
+    "title",
+    "date",
+    "scale",
+    "coefficient",
+    "bring_to_20",
+    "kind",
+    "sub_subject",
+    "published_on",
+    "period",
+)
+
+
+def _evaluation_snapshot(evaluation: Evaluation) -> dict:
+    return {
+        "title": evaluation.title,
+        "date": evaluation.date.isoformat(),
+        "scale": str(evaluation.scale),
+        "coefficient": str(evaluation.coefficient),
+        "bring_to_20": evaluation.bring_to_20,
+        "kind": evaluation.kind,
+        "sub_subject": evaluation.sub_subject_id,
+        "published_on": evaluation.published_on.isoformat(),
+        "period": evaluation.period_id,
+    }
+
+
+def _check_evaluation(evaluation: Evaluation) -> None:
+    """The rules of grades.md on an evaluation's fields, with the field at fault."""
+    errors = {}
+    scale = Decimal(evaluation.scale)
+    if not Decimal(0) < scale <= Decimal(100):
+        errors["scale"] = _("Le barème est un nombre supérieur à 0 et au plus 100.")
+    if not Decimal(0) <= Decimal(evaluation.coefficient) <= Decimal(99):
+        errors["coefficient"] = _("Le coefficient va de 0 à 99.")
+    if evaluation.kind not in EvaluationKind.values:
+        errors["kind"] = _("Type de devoir inconnu.")
+    period = evaluation.period
+    if period.school_year_id != evaluation.service.school_year_id:
+        errors["period"] = _("La période n'est pas de l'année scolaire du service.")
+    if evaluation.sub_subject_id and evaluation.sub_subject.service_id != evaluation.service_id:
+        errors["sub_subject"] = _("Cette sous-matière n'est pas de ce service.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def evaluation_create(
+    *, actor, service: TeachingService, period: GradingPeriod, **fields
+) -> Evaluation:
+    """A new evaluation of `service` in `period` (fields: title, date, scale,
+    coefficient, bring_to_20, kind, sub_subject, published_on — the date when
+    omitted)."""
+    require_entry(actor, service)
+    unknown = set(fields) - set(EVALUATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    fields.setdefault("published_on", fields.get("date"))
+    evaluation = Evaluation(
+        establishment_id=service.establishment_id,
+        service=service,
+        period=period,
+        created_by_id=_person_id(actor),
+        **fields,
+    )
+    _check_evaluation(evaluation)
+    with transaction.atomic():
+        evaluation.save()
+        audit_record(
+            actor=actor,
+            action="grades.evaluation_create",
+            target=evaluation,
+            establishment=service.establishment,
+            after=_evaluation_snapshot(evaluation),
+        )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_update(*, actor, evaluation: Evaluation, **changes) -> Evaluation:
+    """Changes an evaluation's fields; in a sealed period only the direction may."""
+    current = (
+        Evaluation.objects.select_for_update()
+        .select_related("service", "period")
+        .get(pk=evaluation.pk)
+    )
+    require_entry(actor, current.service)
+    if sealed_divisions(current) and not directs(actor, current.establishment_id):
+        raise PermissionDenied(
+            _("La période est close : seule la direction peut modifier ce devoir.")
+        )
+    unknown = set(changes) - set(EVALUATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields {sorted(unknown)}")
+    before = _evaluation_snapshot(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    _check_evaluation(current)
+    current.save()
+    audit_record(
+        actor=actor,
+        action="grades.evaluation_update",
+        target=current,
+        establishment=current.establishment,
+        before=before,
+        after=_evaluation_snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def evaluation_delete(*, actor, evaluation: Evaluation) -> None:
+    """Only an evaluation with no mark may go (marks are never lost)."""
+    require_entry(actor, evaluation.service)
+    if Mark.objects.filter(evaluation=evaluation).exists():
+        raise ValidationError(
+            _("Ce devoir a des notes : effacez-les d'abord (elles restent dans l'historique).")
+        )
+    audit_record(
+        actor=actor,
+        action="grades.evaluation_delete",
+        target=evaluation,
+        establishment=evaluation.establishment,
+        before=_evaluation_snapshot(evaluation),
+    )
+    evaluation.delete()
+
+
+# -- Marks ------------------------------------------------------------------------------
+
+
+class StaleMark(Exception):
+    """The cell changed since it was read: nothing was written; `current` is what is
+    there now ("" for empty) and `version` its version (0 for empty)."""
+
+    def __init__(self, current: str, version: int):
+        super().__init__(
+            _("Cette note vient d'être modifiée par un collègue (%(current)s) : vérifiez-la.")
+            % {"current": current or _("vide")}
+        )
+        self.current = current
+        self.version = version
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a grid cell holds after a change."""
+
+    pupil_id: int
+    text: str
+    version: int
+    error: str = ""
+    # On a conflict, what the colleague typed (the cell shows it).
+    conflict: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    pupil_id: int
+    text: str
+    # The version the typist started from: 0 for an empty cell, None to force.
+    expected_version: int | None = None
+
+
+def marks_set(
+    *, actor, evaluation: Evaluation, changes: Sequence[Change], source: str = "grid"
+) -> list[Cell]:
+    """Applies typed cells to an evaluation in one transaction. Each cell stands on its
+    own: an invalid entry or a conflict is answered in its cell with the reason, and
+    the others are kept. A pupil outside the evaluation's audience is refused."""
+    service = evaluation.service
+    require_entry(actor, service)
+    direction = directs(actor, evaluation.establishment_id)
+    after_seal = sealed_divisions(evaluation)
+    if after_seal and not direction:
+        raise PermissionDenied(
+            _("La période est close pour cette classe : seule la direction peut corriger une note.")
+        )
+    scale = engine.Fraction(evaluation.scale)
+    allowed = service_pupil_ids(service, evaluation.period)
+    cells: list[Cell] = []
+    with transaction.atomic():
+        existing = {
+            mark.pupil_id: mark
+            for mark in Mark.objects.select_for_update().filter(
+                evaluation=evaluation, pupil_id__in=[change.pupil_id for change in changes]
+            )
+        }
+        trail: list[MarkChange] = []
+        for change in changes:
+            mark = existing.get(change.pupil_id)
+            current_text = mark.text if mark else ""
+            current_version = mark.version if mark else 0
+            if change.pupil_id not in allowed and mark is None:
+                cells.append(
+                    Cell(change.pupil_id, "", 0, error=_("Cet élève ne suit pas ce service."))
+                )
+                continue
+            try:
+                parsed = engine.parse_mark(change.text, scale)
+            except engine.MarkError as error:
+                cells.append(Cell(change.pupil_id, current_text, current_version, error=str(error)))
+                continue
+            new_text = parsed.text if parsed else ""
+            stale = (
+                change.expected_version is not None and change.expected_version != current_version
+            )
+            if stale and new_text != current_text:
+                cells.append(
+                    Cell(
+                        change.pupil_id,
+                        current_text,
+                        current_version,
+                        error=str(StaleMark(current_text, current_version)),
+                        conflict=True,
+                    )
+                )
+                continue
+            if new_text == current_text:
+                cells.append(Cell(change.pupil_id, current_text, current_version))
+                continue
+            if parsed is None:
+                mark.delete()
+                version = 0
+            else:
+                if mark is None:
+                    mark = Mark(evaluation=evaluation, pupil_id=change.pupil_id, version=0)
+                mark.value = None if parsed.code else Decimal(engine.decimal_text(parsed.value))
+                mark.code = parsed.code
+                mark.version += 1
+                mark.updated_by_id = _person_id(actor)
+                mark.save()
+                version = mark.version
+            trail.append(
+                MarkChange(
+                    evaluation=evaluation,
+                    pupil_id=change.pupil_id,
+                    before=current_text,
+                    after=new_text,
+                    actor_id=_person_id(actor),
+                    after_seal=after_seal,
+                    source=source,
+                )
+            )
+            cells.append(Cell(change.pupil_id, new_text, version))
+        MarkChange.objects.bulk_create(trail)
+    return cells
+
+
+def mark_set(
+    *,
+    actor,
+    evaluation: Evaluation,
+    pupil: Person,
+    text: str,
+    expected_version: int | None = None,
+    source: str = "grid",
+) -> Cell:
+    """One cell (see `marks_set`)."""
+    (cell,) = marks_set(
+        actor=actor,
+        evaluation=evaluation,
+        changes=[Change(pupil.pk, text, expected_version)],
+        source=source,
+    )
+    return cell
+
+
+# -- Sub-subjects and coefficients -------------------------------------------------------
+
+
+@transaction.atomic
+def sub_subject_create(
+    *, actor, service: TeachingService, code: str, label: str, coefficient: Decimal = Decimal(1)
+) -> SubSubject:
+    require_entry(actor, service)
+    sub = SubSubject(
+        service=service, code=code.strip().upper(), label=label.strip(), coefficient=coefficient
+    )
+    sub.full_clean()
+    sub.save()
+    audit_record(
+        actor=actor,
+        action="grades.sub_subject_create",
+        target=sub,
+        establishment=service.establishment,
+        after={"code": sub.code, "label": sub.label, "coefficient": str(sub.coefficient)},
+    )
+    return sub
+
+
+@transaction.atomic
+def subject_coefficient_set(
+    *,
+    actor,
+    subject_id: int,
+    coefficient: Decimal,
+    division: Division | None = None,
+    level: str = "",
+    school_year_id: int | None = None,
+    establishment_id: int | None = None,
+    period: GradingPeriod | None = None,
+) -> SubjectCoefficient:
+    """Sets a subject's coefficient for a division, or for a level, in one period or
+    (period None) every period. The direction sets them."""
+    if division is not None:
+        establishment_id, school_year_id = division.establishment_id, division.school_year_id
+    if not directs(actor, establishment_id):
+        raise PermissionDenied(_("Seule la direction fixe les coefficients des matières."))
+    row, _created = SubjectCoefficient.objects.select_for_update().get_or_create(
+        subject_id=subject_id,
+        division=division,
+        level="" if division is not None else level,
+        period=period,
+        school_year_id=school_year_id,
+        defaults={"coefficient": coefficient, "establishment_id": establishment_id},
+    )
+    before = None if _created else {"coefficient": str(row.coefficient)}
+    row.coefficient = coefficient
+    row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="grades.subject_coefficient_set",
+        target=row,
+        establishment=row.establishment,
+        before=before,
+        after={"coefficient": str(coefficient)},
+    )
+    return row
+
+
+# -- Sealing ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_seal(*, actor, division: Division, period: GradingPeriod) -> PeriodSeal:
+    if not directs(actor, division.establishment_id):
+        raise PermissionDenied(_("Seule la direction clôt une période."))
+    seal, _created = PeriodSeal.objects.get_or_create(
+        division=division, period=period, defaults={"sealed_by_id": _person_id(actor)}
+    )
+    audit_record(
+        actor=actor, action="grades.period_seal", target=seal, establishment=division.establishment
+    )
+    return seal
+
+
+@transaction.atomic
+def period_unseal(*, actor, division: Division, period: GradingPeriod) -> None:
+    if not directs(actor, division.establishment_id):
+        raise PermissionDenied(_("Seule la direction rouvre une période."))
+    for seal in PeriodSeal.objects.filter(division=division, period=period):
+        audit_record(
+            actor=actor,
+            action="grades.period_unseal",
+            target=seal,
+            establishment=division.establishment,
+        )
+        seal.delete()
+
+
+# -- Appraisals -------------------------------------------------------------------------
+
+
+class StaleAppraisal(Exception):
+    def __init__(self, appraisal: Appraisal):
+        super().__init__(
+            _("Cette appréciation vient d'être modifiée par quelqu'un d'autre : rechargez-la.")
+        )
+        self.appraisal = appraisal
+
+
+def may_write_appraisal(
+    actor, *, kind: str, division: Division, service: TeachingService | None
+) -> bool:
+    """A service's teachers write its appraisals; the head teachers of the division
+    write theirs and the conseil de classe's (the direction too)."""
+    if _system(actor):
+        return True
+    if directs(actor, division.establishment_id):
+        return True
+    person_id = _person_id(actor)
+    if kind == AppraisalKind.SUBJECT:
+        return service is not None and service.teachers.filter(pk=person_id).exists()
+    return division.head_teachers.filter(pk=person_id).exists()
+
+
+@transaction.atomic
+def appraisal_set(
+    *,
+    actor,
+    period: GradingPeriod,
+    pupil: Person,
+    division: Division,
+    kind: str,
+    text: str,
+    service: TeachingService | None = None,
+    expected_version: int | None = None,
+    policy: GradesPolicy | None = None,
+) -> Appraisal | None:
+    """Writes (or, with an empty text, clears) an appraisal; its length is bounded by
+    the establishment's setting. Every change is audited with the text before."""
+    if not may_write_appraisal(actor, kind=kind, division=division, service=service):
+        raise PermissionDenied(_("Vous ne pouvez pas écrire cette appréciation."))
+    if PeriodSeal.objects.filter(division=division, period=period).exists() and not directs(
+        actor, division.establishment_id
+    ):
+        raise PermissionDenied(_("La période est close pour cette classe."))
+    text = text.strip()
+    limit = (policy or GradesPolicy()).appraisal_max_length
+    if len(text) > limit:
+        raise ValidationError(
+            {
+                "text": _("%(count)d caractères : la limite est %(limit)d.")
+                % {"count": len(text), "limit": limit}
+            }
+        )
+    current = (
+        Appraisal.objects.select_for_update()
+        .filter(period=period, pupil=pupil, kind=kind, service=service)
+        .first()
+    )
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise StaleAppraisal(current)
+    before = {"text": current.text} if current else None
+    if not text:
+        if current is not None:
+            audit_record(
+                actor=actor,
+                action="grades.appraisal_clear",
+                target=current,
+                establishment=division.establishment,
+                before=before,
+            )
+            current.delete()
+        return None
+    if current is None:
+        current = Appraisal(period=period, pupil=pupil, kind=kind, service=service, version=0)
+    current.text = text
+    current.version += 1
+    current.author_id = _person_id(actor)
+    current.save()
+    audit_record(
+        actor=actor,
+        action="grades.appraisal_set",
+        target=current,
+        establishment=division.establishment,
+        before=before,
+        after={"text": text},
+    )
+    return current
+
+
+# -- Settings ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def policy_update(*, actor, establishment_id: int, **fields) -> GradesPolicy:
+    if not directs(actor, establishment_id):
+        raise PermissionDenied(_("Seule la direction règle les notes."))
+    policy, _created = GradesPolicy.objects.select_for_update().get_or_create(
+        establishment_id=establishment_id
+    )
+    before = {name: str(getattr(policy, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    audit_record(
+        actor=actor,
+        action="grades.policy_update",
+        target=policy,
+        establishment=policy.establishment,
+        before=before,
+        after={name: str(value) for name, value in fields.items()},
+    )
+    return policy
