@@ -322,3 +322,54 @@ class OccurrenceFactory(DjangoModelFactory):
     groups = _audience("group")
     class_parts = _audience("class_part")
     pupils = _audience("pupil")
+
+
+# Grades ------------------------------------------------------------------------------
+
+
+def grading_period(school_year, *, number: int = 1, scheme: str = "trimesters", **fields):
+    """A period covering the whole school year by default (so that every mark of a
+    test falls in it), of the divisions' default scheme."""
+    from preau.core.models import GradingPeriod
+
+    return GradingPeriod.objects.create(
+        school_year=school_year,
+        scheme=scheme,
+        number=number,
+        label=fields.pop("label", f"Trimestre {number}"),
+        start_date=fields.pop("start_date", school_year.start_date),
+        end_date=fields.pop("end_date", school_year.end_date),
+        **fields,
+    )
+
+
+class EvaluationFactory(DjangoModelFactory):
+    """An evaluation of a service in a period, out of 20, coefficient 1, published the
+    day it was set (a week ago)."""
+
+    class Meta:
+        model = "grades.Evaluation"
+
+    service = factory.SubFactory(TeachingServiceFactory)
+    establishment = factory.SelfAttribute("service.establishment")
+    period = factory.LazyAttribute(lambda o: grading_period(o.service.school_year))
+    title = factory.Sequence(lambda n: f"Devoir {n}")
+    date = factory.LazyFunction(lambda: today() - timedelta(days=7))
+    published_on = factory.SelfAttribute("date")
+
+
+def mark(evaluation, pupil: Person, text: str):
+    """A mark typed as a teacher would ("15,5", "ABS"), written without the services'
+    checks (tests of the services call them)."""
+    from decimal import Decimal
+
+    from preau.grades import engine
+    from preau.grades.models import Mark
+
+    parsed = engine.parse_mark(text, engine.Fraction(evaluation.scale))
+    return Mark.objects.create(
+        evaluation=evaluation,
+        pupil=pupil,
+        value=None if parsed.code else Decimal(engine.decimal_text(parsed.value)),
+        code=parsed.code,
+    )

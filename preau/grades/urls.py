@@ -1,13 +1,20 @@
-"""Routes of the final navigation; the pages arrive with the notes release."""
+"""The grades pages, one module of views per area (views/); the routes still marked
+`upcoming` are replaced as each area lands."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from preau.grades.views import councils, entry, family, results, settings
 from preau.portal.views import upcoming
 
 app_name = "grades"
 
 urlpatterns = [
+    *entry.patterns,
+    *family.patterns,
+    *results.patterns,
+    *councils.patterns,
+    *settings.patterns,
     path(
         "",
         upcoming,

@@ -118,7 +118,8 @@ def class_book(
     """The division's book for `period`. `published_by`: only evaluations published on
     or before that day (what a family sees; the class figures follow). `pupil_ids`
     narrows the pupils whose marks are loaded (the class figures then cover only them:
-    pages for one pupil load the whole class). Seven queries whatever the size."""
+    pages for one pupil load the whole class). Eight queries whatever the size (seven
+    with `policy` given)."""
     policy = policy or policy_of(division.establishment_id)
     pupils = list(division_pupils(division, period.start_date, period.end_date))
     if pupil_ids is not None:

@@ -1,0 +1,65 @@
+"""What the grades pages share: who a family page is about and what the reader may
+see of them, the active establishment, rendering in its zone."""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from preau.core.access import refuse
+from preau.core.models import Establishment, Guardianship, ResponsibilityLevel
+from preau.grades.access import CONTACT, LEGAL, OWN, GradesAccess, family_grades_access, policy_of
+from preau.grades.models import GradesPolicy
+from preau.portal.spaces import FAMILY, PUPIL
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The pupil a family or pupil page is about, and what the reader sees of them."""
+
+    pupil_id: int
+    name: str
+    establishment_id: int
+    own: bool
+    access: GradesAccess
+    policy: GradesPolicy
+
+
+def reader_of(request) -> Reader | None:
+    """The signed-in pupil (pupil space) or the guardian's active child (family space,
+    never an id from the URL); None for a family space with no child; a logged 404 for
+    any other space. Two queries."""
+    space = request.space
+    if space is not None and space.kind == PUPIL:
+        person = request.user.person
+        policy = policy_of(space.establishment_id)
+        access = family_grades_access(link=OWN, objection=False, policy=policy)
+        return Reader(person.pk, person.display_name, space.establishment_id, True, access, policy)
+    if space is not None and space.kind == FAMILY:
+        child = request.child
+        if child is None:
+            return None
+        policy = policy_of(child.establishment_id)
+        objection = Guardianship.objects.filter(
+            guardian_id=request.user.person_id,
+            pupil_id=child.id,
+            adult_objection_at__isnull=False,
+        ).exists()
+        link = LEGAL if child.level == ResponsibilityLevel.LEGAL else CONTACT
+        access = family_grades_access(link=link, objection=objection, policy=policy)
+        return Reader(child.id, child.display_name, child.establishment_id, False, access, policy)
+    raise refuse(request, "page", request.path)
+
+
+def establishment_of(establishment_id: int) -> Establishment:
+    return Establishment.objects.get(pk=establishment_id)
+
+
+def render_page(request, template: str, context: dict, *, zone: str = "Europe/Paris", status=200):
+    """Dates and times in the establishment's zone; varies on htmx requests."""
+    with timezone.override(ZoneInfo(zone)):
+        response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

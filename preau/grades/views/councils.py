@@ -1,0 +1,3 @@
+"""Grades pages: councils (filled in by its release)."""
+
+patterns: list = []

@@ -1,0 +1,3 @@
+"""Grades pages: family (filled in by its release)."""
+
+patterns: list = []
