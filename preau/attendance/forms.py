@@ -172,39 +172,51 @@ class PupilField(forms.ModelChoiceField):
         return obj.sort_name
 
 
-class AbsenceEntryForm(PeriodMixin, forms.Form):
-    """The office enters an absence over a period."""
+def pupil_field(pupils) -> PupilField:
+    return PupilField(
+        label=_("Élève"),
+        queryset=pupils,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Choisissez un élève."),
+            "invalid_choice": _("Choisissez un élève de l'établissement."),
+        },
+    )
 
-    def __init__(self, *args, pupils, establishment_id: int, zone, boundary, **kwargs):
-        self.zone, self.boundary = zone, boundary
-        super().__init__(*args, **kwargs)
-        self.fields["pupil"] = PupilField(
-            label=_("Élève"),
-            queryset=pupils,
-            widget=forms.HiddenInput,
-            error_messages={
-                "required": _("Choisissez un élève."),
-                "invalid_choice": _("Choisissez un élève de l'établissement."),
-            },
-        )
-        self.add_period_fields()
-        self.fields["state"] = forms.ChoiceField(
+
+def processing_fields(establishment_id: int) -> dict[str, forms.Field]:
+    """The state, the reason and the office's comment of an absence or lateness the
+    office enters."""
+    return {
+        "state": forms.ChoiceField(
             label=_("État"), choices=AbsenceState.choices, initial=AbsenceState.UNJUSTIFIED
-        )
-        self.fields["reason"] = forms.ModelChoiceField(
+        ),
+        "reason": forms.ModelChoiceField(
             label=_("Motif"),
             queryset=active_reasons(establishment_id),
             required=False,
             empty_label=_("— aucun motif pour l'instant —"),
-        )
-        self.fields["staff_comment"] = forms.CharField(
+        ),
+        "staff_comment": forms.CharField(
             label=_("Commentaire de la vie scolaire"),
             required=False,
             max_length=2000,
             widget=forms.Textarea(attrs={"rows": 2}),
             # The family pages show it as the explanation of a decision.
             help_text=_("La famille le lit une fois l'absence justifiée ou refusée."),
-        )
+        ),
+    }
+
+
+class AbsenceEntryForm(PeriodMixin, forms.Form):
+    """The office enters an absence over a period."""
+
+    def __init__(self, *args, pupils, establishment_id: int, zone, boundary, **kwargs):
+        self.zone, self.boundary = zone, boundary
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"] = pupil_field(pupils)
+        self.add_period_fields()
+        self.fields.update(processing_fields(establishment_id))
 
     def clean(self):
         cleaned = super().clean()
@@ -220,15 +232,7 @@ class LatenessEntryForm(forms.Form):
         self.zone = zone
         self.period = None
         super().__init__(*args, **kwargs)
-        self.fields["pupil"] = PupilField(
-            label=_("Élève"),
-            queryset=pupils,
-            widget=forms.HiddenInput,
-            error_messages={
-                "required": _("Choisissez un élève."),
-                "invalid_choice": _("Choisissez un élève de l'établissement."),
-            },
-        )
+        self.fields["pupil"] = pupil_field(pupils)
         self.fields["date"] = forms.DateField(label=_("Date"), widget=DateInput())
         self.fields["start_time"] = forms.TimeField(
             label=_("Heure du début du cours"), widget=TimeInput()
@@ -236,23 +240,7 @@ class LatenessEntryForm(forms.Form):
         self.fields["minutes_late"] = forms.IntegerField(
             label=_("Minutes de retard"), min_value=1, max_value=600
         )
-        self.fields["state"] = forms.ChoiceField(
-            label=_("État"), choices=AbsenceState.choices, initial=AbsenceState.UNJUSTIFIED
-        )
-        self.fields["reason"] = forms.ModelChoiceField(
-            label=_("Motif"),
-            queryset=active_reasons(establishment_id),
-            required=False,
-            empty_label=_("— aucun motif pour l'instant —"),
-        )
-        self.fields["staff_comment"] = forms.CharField(
-            label=_("Commentaire de la vie scolaire"),
-            required=False,
-            max_length=2000,
-            widget=forms.Textarea(attrs={"rows": 2}),
-            # The family pages show it as the explanation of a decision.
-            help_text=_("La famille le lit une fois l'absence justifiée ou refusée."),
-        )
+        self.fields.update(processing_fields(establishment_id))
 
     def clean(self):
         cleaned = super().clean()
