@@ -35,6 +35,7 @@ from preau.attendance.models import (
 from preau.attendance.visibility import sees_health_reasons
 from preau.audit.services import audit_record
 from preau.core.models import Establishment, Person, Role, RoleKind, SchoolYear
+from preau.core.selectors import school_year_containing
 from preau.timetable.models import Occurrence
 
 # Who processes absences for the whole establishment.
@@ -202,9 +203,7 @@ def _history(absence: Absence, *, actor, action: str, at: datetime) -> None:
 
 def _school_year(establishment_id: int, moment: datetime) -> SchoolYear:
     day = timezone.localtime(moment).date()
-    year = SchoolYear.objects.filter(
-        establishment_id=establishment_id, start_date__lte=day, end_date__gte=day
-    ).first()
+    year = school_year_containing(establishment_id, day)
     if year is None:
         raise ValidationError(f"Le {day:%d/%m/%Y} n'appartient à aucune année scolaire.")
     return year

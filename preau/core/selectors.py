@@ -68,6 +68,14 @@ def person_by_ref(
     return found[0].person
 
 
+def school_year_containing(establishment, day: date) -> SchoolYear | None:
+    """The school year whose dates hold `day` (None in the summer); `establishment`
+    is an establishment or its id."""
+    return SchoolYear.objects.filter(
+        establishment=establishment, start_date__lte=day, end_date__gte=day
+    ).first()
+
+
 def school_year_on(establishment: Establishment, day: date) -> SchoolYear | None:
     """The school year in force on `day`, or the next one during the summer."""
     years = SchoolYear.objects.filter(establishment=establishment, end_date__gte=day)

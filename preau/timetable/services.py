@@ -18,6 +18,7 @@ from preau.audit.services import audit_record
 from preau.core.domain import academy_for_uai
 from preau.core.models import Establishment, Guardianship, Person, Role, SchoolYear
 from preau.core.permissions import require_administrator
+from preau.core.selectors import school_year_containing
 from preau.core.services import establishment_create, school_year_create
 from preau.structure.models import Subject
 from preau.timetable import attachments, engine
@@ -150,9 +151,7 @@ def _school_year(
 ) -> SchoolYear:
     first, last = start or source.first_day, end or source.last_day
     day = first or timezone.localdate()
-    year = SchoolYear.objects.filter(
-        establishment=establishment, start_date__lte=day, end_date__gte=day
-    ).first()
+    year = school_year_containing(establishment, day)
     if year is not None:
         return year
     if first is None or last is None:
@@ -924,9 +923,7 @@ def occurrence_add(
     if end <= start:
         raise ValidationError("La fin doit être après le début.")
     day = timezone.localtime(start, ZoneInfo(establishment.timezone)).date()
-    year = SchoolYear.objects.filter(
-        establishment=establishment, start_date__lte=day, end_date__gte=day
-    ).first()
+    year = school_year_containing(establishment, day)
     if year is None:
         raise ValidationError(f"Le {day:%d/%m/%Y} n'est dans aucune année scolaire.")
     occurrence = Occurrence.objects.create(

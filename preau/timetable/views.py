@@ -38,7 +38,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from preau.core.access import StaffScope, refuse
 from preau.core.models import Establishment, Guardianship, Person, Role, RoleKind, SchoolYear
-from preau.core.selectors import today
+from preau.core.selectors import school_year_containing, today
 from preau.portal.access import staff_page
 from preau.portal.spaces import FAMILY, PUPIL, STAFF
 from preau.structure.models import Division
@@ -894,9 +894,7 @@ def _period_of(options: dict, establishment: Establishment) -> tuple[date | None
     if options["format"] != "fet" or (start and end):
         return start, end
     day = start or end or today()
-    year = SchoolYear.objects.filter(
-        establishment=establishment, start_date__lte=day, end_date__gte=day
-    ).first()
+    year = school_year_containing(establishment, day)
     if year is None:
         raise UploadError(
             _(

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from preau.core.models import Establishment, SchoolYear
-from preau.core.selectors import school_year_on
+from preau.core.models import Establishment
+from preau.core.selectors import school_year_containing, school_year_on
 from preau.timetable.importers import FORMATS, ImportOptions, ParseError, fet, read
 from preau.timetable.report import render_report
 from preau.timetable.services import (
@@ -149,9 +149,7 @@ def _fet_period(establishment: Establishment, start: date | None, end: date | No
             raise CommandError(f"--to ({end}) précède --from ({start}).")
         return start, end
     day = start or end or timezone.localdate()
-    year = SchoolYear.objects.filter(
-        establishment=establishment, start_date__lte=day, end_date__gte=day
-    ).first()
+    year = school_year_containing(establishment, day)
     if year is None and not (start or end):
         year = school_year_on(establishment, day)
     if year is None:
