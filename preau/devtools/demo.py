@@ -6,7 +6,8 @@ Deterministic: the same seed and the same school year give the same data. Bulk
 inserts keep seeding well under a minute; the establishment and its school year go
 through the services like any other. Their timetables come from `demo_timetable`,
 imported like any timetable file; their term of roll calls and absences from
-`demo_attendance`. Later releases add grades and messages on top of these people.
+`demo_attendance`; their evaluations and marks from `demo_grades`. Later releases add
+messages on top of these people.
 """
 
 import itertools
@@ -41,6 +42,7 @@ from preau.core.models import (
 )
 from preau.core.services import adult_objection_set, establishment_create, school_year_create
 from preau.devtools.demo_attendance import build_demo_attendance, previous_month
+from preau.devtools.demo_grades import build_demo_grades
 from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
@@ -263,6 +265,9 @@ class DemoSummary:
     roll_calls: int = 0
     absences: int = 0
     attendance_seconds: float = 0.0
+    evaluations: int = 0
+    marks: int = 0
+    grades_seconds: float = 0.0
     # The moment the demo's roll calls and absences stop at.
     now: datetime | None = None
     seconds: float = 0.0
@@ -723,6 +728,15 @@ class DemoBuilder:
             self.summary.absences = self.attendance.absences
             self.summary.attendance_seconds = self.attendance.seconds
             self.summary.now = self.attendance.now
+        self.grades = build_demo_grades(
+            schools=[(college, college_year), (lycee, lycee_year)],
+            seed=self.seed,
+            today=self.today,
+            small=self.small,
+        )
+        self.summary.evaluations = self.grades.evaluations
+        self.summary.marks = self.grades.marks
+        self.summary.grades_seconds = self.grades.seconds
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)

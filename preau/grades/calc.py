@@ -31,7 +31,7 @@ def _rounding(data) -> engine.Rounding:
     if step not in engine.ROUNDING_STEPS:
         raise CalcError(f"rounding.step: {data.get('step')!r} is not one of 0.01, 0.1, 0.5, 1")
     mode = data.get("mode", "nearest")
-    if mode not in {m.value for m in engine.RoundingMode}:
+    if not isinstance(mode, str) or mode not in {m.value for m in engine.RoundingMode}:
         raise CalcError(f"rounding.mode: {mode!r} is not 'nearest' or 'up'")
     return engine.Rounding(step, engine.RoundingMode(mode))
 
@@ -62,7 +62,7 @@ def read(data) -> tuple[engine.Rounding, list[engine.Subject], dict, list]:
         if not 0 <= coefficient <= engine.MAX_COEFFICIENT:
             raise CalcError(f"{where}.coefficient: must be between 0 and 99")
         subsubjects: dict = {}
-        for j, sub in enumerate(subject.get("subsubjects") or []):
+        for j, sub in enumerate(_list(subject.get("subsubjects"), f"{where}.subsubjects")):
             if not isinstance(sub, Mapping) or "code" not in sub:
                 raise CalcError(f"{where}.subsubjects[{j}]: an object with a code is expected")
             sub_coefficient = _number(
@@ -72,7 +72,7 @@ def read(data) -> tuple[engine.Rounding, list[engine.Subject], dict, list]:
                 raise CalcError(f"{where}.subsubjects[{j}].coefficient: must be between 0 and 99")
             subsubjects[str(sub["code"])] = sub_coefficient
         evaluations = []
-        for j, evaluation in enumerate(subject.get("evaluations") or []):
+        for j, evaluation in enumerate(_list(subject.get("evaluations"), f"{where}.evaluations")):
             at = f"{where}.evaluations[{j}]"
             if not isinstance(evaluation, Mapping) or "id" not in evaluation:
                 raise CalcError(f"{at}: an object with an id is expected")
@@ -81,15 +81,19 @@ def read(data) -> tuple[engine.Rounding, list[engine.Subject], dict, list]:
                 raise CalcError(f"{at}.id: {identifier!r} appears twice")
             seen_evaluations.add(identifier)
             scale = _number(evaluation.get("scale", 20), f"{at}.scale")
+            if not 0 < scale <= engine.MAX_SCALE:
+                raise CalcError(f"{at}.scale: must be above 0 and at most 100")
             eval_coefficient = _number(evaluation.get("coefficient", 1), f"{at}.coefficient")
+            if not 0 <= eval_coefficient <= engine.MAX_COEFFICIENT:
+                raise CalcError(f"{at}.coefficient: must be between 0 and 99")
             kind = evaluation.get("kind", "normal")
-            if kind not in {k.value for k in engine.Kind}:
+            if not isinstance(kind, str) or kind not in {k.value for k in engine.Kind}:
                 raise CalcError(f"{at}.kind: {kind!r} is not normal, optional or bonus")
             bring = evaluation.get("ramener_sur_20", True)
             if not isinstance(bring, bool):
                 raise CalcError(f"{at}.ramener_sur_20: true or false is expected")
             sub = evaluation.get("subsubject")
-            if sub is not None and str(sub) not in subsubjects:
+            if sub is not None and (isinstance(sub, Mapping | list) or str(sub) not in subsubjects):
                 raise CalcError(f"{at}.subsubject: {sub!r} is not a sub-subject of {code!r}")
             try:
                 item = engine.Evaluation(
@@ -123,6 +127,14 @@ def read(data) -> tuple[engine.Rounding, list[engine.Subject], dict, list]:
             evaluations.append(item)
         subjects.append(engine.Subject(code, coefficient, subsubjects, evaluations))
     return rounding, subjects, marks, list(pupils)
+
+
+def _list(value, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CalcError(f"{where}: a list is expected")
+    return value
 
 
 def _exact_number_text(value, where: str) -> str:

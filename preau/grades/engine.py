@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
+from typing import NamedTuple
 
 TWENTY = Fraction(20)
 HALF_SCALE = Fraction(10)
@@ -59,13 +61,23 @@ class Mark:
         if self.code and self.code not in CODES:
             raise ValueError(f"unknown code {self.code}")
 
-    @property
+    @cached_property
     def counted(self) -> Fraction | None:
         """The value that counts, on the evaluation's scale: the value, zero for ABS0
         and NR0, None for a code that is not counted."""
         if self.code:
             return Fraction(0) if CODES[self.code] else None
-        return self.value
+        return Fraction(self.value)
+
+    @cached_property
+    def order(self) -> float:
+        return float(self.counted)
+
+    @cached_property
+    def ratio(self) -> tuple[int, int] | None:
+        """`counted` as integers (numerator, denominator)."""
+        value = self.counted
+        return None if value is None else (value.numerator, value.denominator)
 
     @property
     def text(self) -> str:
@@ -137,16 +149,42 @@ class Evaluation:
         if not 0 <= self.coefficient <= MAX_COEFFICIENT:
             raise ValueError(f"evaluation {self.id}: the coefficient must be between 0 and 99")
 
-    @property
+    @cached_property
     def weight(self) -> Fraction:
         """Its weight in an average: the coefficient when brought to /20, else the
         coefficient times scale/20 (a test out of 40 weighs twice one out of 20)."""
         if self.bring_to_20:
-            return self.coefficient
+            return Fraction(self.coefficient)
         return self.coefficient * self.scale / TWENTY
 
+    @cached_property
+    def _to_20(self) -> Fraction:
+        return TWENTY / self.scale
+
+    @cached_property
+    def _weighted_to_20(self) -> Fraction:
+        return self.weight * self._to_20
+
+    @cached_property
+    def counts(self) -> bool:
+        return self.weight > 0
+
+    @cached_property
+    def weight_ratio(self) -> tuple[int, int]:
+        return self.weight.numerator, self.weight.denominator
+
+    @cached_property
+    def points_ratio(self) -> tuple[int, int]:
+        """w·20/scale as integers: w·x = points_ratio × the mark on its scale."""
+        return self._weighted_to_20.numerator, self._weighted_to_20.denominator
+
     def on_20(self, value: Fraction) -> Fraction:
-        return TWENTY * value / self.scale
+        return self._to_20 * value
+
+    def points(self, value: Fraction) -> Fraction:
+        """w·x for a mark of `value` on the evaluation's scale (one multiplication:
+        a class's averages are many of these)."""
+        return self._weighted_to_20 * value
 
 
 # What happened to one mark in an average (Step.outcome).
@@ -160,17 +198,38 @@ BONUS_NONE = "bonus_none"  # a bonus at or below half the scale
 NO_BASE = "no_base"  # a bonus with no normal or optional mark to add to
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
+    """What happened to one mark in an average. A named tuple whose derived figures
+    are computed when read (a lycée's averages make a hundred thousand steps, and only
+    an explanation page reads them)."""
+
     evaluation: Evaluation
     mark: Mark
     outcome: str
-    on_20: Fraction | None = None
-    weight: Fraction = Fraction(0)
-    # What it added to the numerator (w·x, or w·(x − 10) for a bonus).
-    points: Fraction = Fraction(0)
     # For an optional mark: the average before it was tried.
     before: Fraction | None = None
+    # For a bonus: what it added, w·(x − 10).
+    bonus: Fraction = Fraction(0)
+
+    @property
+    def on_20(self) -> Fraction | None:
+        value = self.mark.counted
+        return None if value is None else self.evaluation.on_20(value)
+
+    @property
+    def weight(self) -> Fraction:
+        if self.outcome == NOT_COUNTED:
+            return Fraction(0)
+        return self.evaluation.weight
+
+    @property
+    def points(self) -> Fraction:
+        """What it added to the numerator (w·x, or w·(x − 10) for a bonus)."""
+        if self.outcome in (COUNTED, OPTIONAL_KEPT):
+            return self.evaluation.points(self.mark.counted)
+        if self.outcome in (BONUS_POINTS, BONUS_NONE):
+            return self.bonus
+        return Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -191,36 +250,39 @@ class Average:
 def average(entries: Iterable[tuple[Evaluation, Mark]]) -> Average:
     """The average of one pupil's marks in one subject or sub-subject (grades.md)."""
     steps: list[Step] = []
-    normal: list[tuple[Evaluation, Fraction]] = []
     optional: list[tuple[Evaluation, Mark, Fraction]] = []
     bonus: list[tuple[Evaluation, Mark, Fraction]] = []
+    # Normal marks are summed on integers (numerator nn/nd, denominator dn/dd) and
+    # made fractions once: the same exact result, several times faster.
+    nn, nd, dn, dd = 0, 1, 0, 1
     for evaluation, mark in entries:
-        value = mark.counted
-        if value is None:
+        ratio = mark.ratio
+        if ratio is None:
             steps.append(Step(evaluation, mark, NOT_COUNTED))
             continue
-        x = evaluation.on_20(value)
-        if evaluation.weight <= 0:
-            steps.append(Step(evaluation, mark, NO_WEIGHT, on_20=x))
+        if not evaluation.counts:
+            steps.append(Step(evaluation, mark, NO_WEIGHT))
             continue
-        if evaluation.kind == Kind.OPTIONAL:
-            optional.append((evaluation, mark, x))
-        elif evaluation.kind == Kind.BONUS:
-            bonus.append((evaluation, mark, x))
+        kind = evaluation.kind
+        if kind == Kind.OPTIONAL:
+            optional.append((evaluation, mark, evaluation.on_20(mark.counted)))
+        elif kind == Kind.BONUS:
+            bonus.append((evaluation, mark, evaluation.on_20(mark.counted)))
         else:
-            normal.append((evaluation, x))
-            steps.append(
-                Step(
-                    evaluation,
-                    mark,
-                    COUNTED,
-                    on_20=x,
-                    weight=evaluation.weight,
-                    points=evaluation.weight * x,
-                )
-            )
-    numerator = sum((e.weight * x for e, x in normal), Fraction(0))
-    denominator = sum((e.weight for e, _ in normal), Fraction(0))
+            p, q = evaluation.points_ratio
+            pn, pd = p * ratio[0], q * ratio[1]
+            if pd == nd:
+                nn += pn
+            else:
+                nn, nd = nn * pd + pn * nd, nd * pd
+            wn, wd = evaluation.weight_ratio
+            if wd == dd:
+                dn += wn
+            else:
+                dn, dd = dn * wd + wn * dd, dd * wd
+            steps.append(Step(evaluation, mark, COUNTED))
+    numerator = Fraction(nn, nd)
+    denominator = Fraction(dn, dd)
     # Optional marks, highest first: each is kept while it strictly raises the average.
     optional.sort(key=lambda item: item[2], reverse=True)
     trying = True
@@ -229,45 +291,17 @@ def average(entries: Iterable[tuple[Evaluation, Mark]]) -> Average:
         if trying and (current is None or x > current):
             numerator += evaluation.weight * x
             denominator += evaluation.weight
-            steps.append(
-                Step(
-                    evaluation,
-                    mark,
-                    OPTIONAL_KEPT,
-                    on_20=x,
-                    weight=evaluation.weight,
-                    points=evaluation.weight * x,
-                    before=current,
-                )
-            )
+            steps.append(Step(evaluation, mark, OPTIONAL_KEPT, before=current))
         else:
             trying = False
-            steps.append(
-                Step(
-                    evaluation,
-                    mark,
-                    OPTIONAL_DROPPED,
-                    on_20=x,
-                    weight=evaluation.weight,
-                    before=current,
-                )
-            )
+            steps.append(Step(evaluation, mark, OPTIONAL_DROPPED, before=current))
     for evaluation, mark, x in bonus:
         if not denominator:
-            steps.append(Step(evaluation, mark, NO_BASE, on_20=x, weight=evaluation.weight))
+            steps.append(Step(evaluation, mark, NO_BASE))
             continue
         points = evaluation.weight * max(Fraction(0), x - HALF_SCALE)
         numerator += points
-        steps.append(
-            Step(
-                evaluation,
-                mark,
-                BONUS_POINTS if points else BONUS_NONE,
-                on_20=x,
-                weight=evaluation.weight,
-                points=points,
-            )
-        )
+        steps.append(Step(evaluation, mark, BONUS_POINTS if points else BONUS_NONE, bonus=points))
     if not denominator:
         return Average(None, steps=tuple(steps))
     value = numerator / denominator
@@ -379,7 +413,25 @@ class Figures:
 
 def evaluation_figures(marks: Iterable[Mark]) -> Figures:
     """On the evaluation's own scale; ABS0 and NR0 count as 0, other codes not at all."""
-    return Figures.of(mark.counted for mark in marks)
+    counted = [mark for mark in marks if mark.ratio is not None]
+    if not counted:
+        return Figures(None, None, None, 0)
+    total_n, total_d = 0, 1
+    for mark in counted:
+        n, d = mark.ratio
+        if d == total_d:
+            total_n += n
+        else:
+            total_n, total_d = total_n * d + n * total_d, total_d * d
+    # Marks are decimals of at most two places up to 100: their floats order them
+    # exactly, and compare much faster than fractions.
+    low = min(counted, key=_mark_order).counted
+    high = max(counted, key=_mark_order).counted
+    return Figures(Fraction(total_n, total_d * len(counted)), low, high, len(counted))
+
+
+def _mark_order(mark: Mark) -> float:
+    return mark.order
 
 
 # -- A whole book: the subjects of a class for a period ---------------------------------

@@ -79,6 +79,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
             Link(_("Résultats"), "grades:results", TEACHER | DIRECTION),
             Link(_("Conseils de classe"), "grades:councils", frozenset({HEAD_TEACHER}) | DIRECTION),
             Link(_("Bulletins"), "grades:report_cards", LEARNERS | TEACHER | ADMINISTRATION),
+            Link(_("Réglages"), "grades:settings", DIRECTION),
         ),
     ),
     SectionSpec(

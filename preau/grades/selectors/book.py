@@ -11,9 +11,11 @@ division and period, division, level and period, level; else 1.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q
+from django.db.models.functions import Cast, Round
 
 from preau.core.models import GradingPeriod, Person
 from preau.grades import engine
@@ -66,6 +68,45 @@ def coefficient_of(
     return best[1] if best else Fraction(1)
 
 
+_ENGINE_MARKS: dict[tuple, engine.Mark] = {}
+
+
+def engine_mark(hundredths: int | None, code: str) -> engine.Mark:
+    """The engine's mark for a stored value (in hundredths) or code; marks are few
+    distinct values (quarter points), so each is made once."""
+    key = (hundredths, code)
+    made = _ENGINE_MARKS.get(key)
+    if made is None:
+        made = engine.Mark(code=code) if code else engine.Mark(value=Fraction(hundredths, 100))
+        if len(_ENGINE_MARKS) < 100_000:
+            _ENGINE_MARKS[key] = made
+    return made
+
+
+class BookMark:
+    """A stored mark as the book reads it (a row, not a model instance: a lycée has a
+    hundred thousand); the same `text`, `version`, `code`, `value` and `as_engine()` as
+    `models.Mark`."""
+
+    __slots__ = ("code", "engine", "evaluation_id", "hundredths", "pk", "pupil_id", "version")
+
+    def __init__(self, pk, evaluation_id, pupil_id, hundredths, code, version):
+        self.pk, self.evaluation_id, self.pupil_id = pk, evaluation_id, pupil_id
+        self.hundredths, self.code, self.version = hundredths, code, version
+        self.engine = engine_mark(hundredths, code)
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.hundredths is None else Decimal(self.hundredths).scaleb(-2)
+
+    @property
+    def text(self) -> str:
+        return self.engine.text
+
+    def as_engine(self) -> engine.Mark:
+        return self.engine
+
+
 @dataclass
 class ClassBook:
     division: Division
@@ -79,7 +120,7 @@ class ClassBook:
     # service id → its evaluations of the period, by date
     evaluations: dict[int, list[Evaluation]]
     # evaluation id → pupil id → mark (the class's pupils only)
-    marks: dict[int, dict[int, Mark]]
+    marks: dict[int, dict[int, "BookMark"]]
     results: engine.Results
     engine_subjects: list[engine.Subject] = field(default_factory=list)
 
@@ -92,7 +133,7 @@ class ClassBook:
     ) -> list[tuple[engine.Evaluation, engine.Mark]]:
         """A pupil's marks in one subject, as the engine took them."""
         return [
-            (evaluation.as_engine(), self.marks[evaluation.pk][pupil_id].as_engine())
+            (evaluation.as_engine(), self.marks[evaluation.pk][pupil_id].engine)
             for evaluation in self.evaluations.get(service_id, [])
             if pupil_id in self.marks.get(evaluation.pk, {})
         ]
@@ -160,11 +201,15 @@ def class_book(
     for evaluation in evaluations_qs.select_related("sub_subject").order_by("date", "pk"):
         evaluations[evaluation.service_id].append(evaluation)
     every_id = [e.pk for items in evaluations.values() for e in items]
-    all_marks: dict[int, dict[int, Mark]] = defaultdict(dict)
-    for mark in Mark.objects.filter(evaluation_id__in=every_id).only(
-        "id", "evaluation_id", "pupil_id", "value", "code", "version"
+    all_marks: dict[int, dict[int, BookMark]] = defaultdict(dict)
+    # Values come as integer hundredths: no decimal conversion for each of a lycée's
+    # hundred thousand marks.
+    for row in (
+        Mark.objects.filter(evaluation_id__in=every_id)
+        .annotate(hundredths=Cast(Round(F("value") * 100), IntegerField()))
+        .values_list("id", "evaluation_id", "pupil_id", "hundredths", "code", "version")
     ):
-        all_marks[mark.evaluation_id][mark.pupil_id] = mark
+        all_marks[row[1]][row[2]] = BookMark(*row)
     marks = {
         evaluation_id: {p: m for p, m in by_pupil.items() if p in class_ids}
         for evaluation_id, by_pupil in all_marks.items()
@@ -181,16 +226,17 @@ def class_book(
     results = engine.compute(
         engine_subjects,
         {
-            evaluation_id: {p: m.as_engine() for p, m in by_pupil.items()}
+            evaluation_id: {p: m.engine for p, m in by_pupil.items()}
             for evaluation_id, by_pupil in marks.items()
         },
         pupils=[pupil.pk for pupil in pupils],
     )
     # An evaluation's figures cover all its marks (a group mixes divisions).
     for evaluation_id, by_pupil in all_marks.items():
-        results.evaluations[evaluation_id] = engine.evaluation_figures(
-            mark.as_engine() for mark in by_pupil.values()
-        )
+        if len(by_pupil) != len(marks[evaluation_id]):
+            results.evaluations[evaluation_id] = engine.evaluation_figures(
+                mark.engine for mark in by_pupil.values()
+            )
     return ClassBook(
         division=division,
         period=period,

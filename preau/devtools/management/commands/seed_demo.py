@@ -39,8 +39,10 @@ class Command(BaseCommand):
             f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
             f"{summary.staff} autres personnels, {summary.accounts} comptes, "
             f"{summary.occurrences} séances d'emploi du temps, {summary.roll_calls} appels, "
-            f"{summary.absences} absences (dont {summary.timetable_seconds:.1f} s pour les "
-            f"emplois du temps et {summary.attendance_seconds:.1f} s pour les absences)."
+            f"{summary.absences} absences, {summary.evaluations} devoirs, {summary.marks} notes "
+            f"(dont {summary.timetable_seconds:.1f} s pour les emplois du temps, "
+            f"{summary.attendance_seconds:.1f} s pour les absences et "
+            f"{summary.grades_seconds:.1f} s pour les notes)."
         )
         if summary.unplaced_sessions:
             self.stderr.write(
