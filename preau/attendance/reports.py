@@ -167,15 +167,18 @@ def _local_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, da
     )
 
 
-def _memberships(establishment: Establishment, first: date, last: date) -> tuple[dict, dict]:
-    """Enrolled pupils with their divisions and units, and the divisions' names and
-    levels. Five queries."""
+def _memberships(
+    establishment: Establishment, first: date, last: date, pupil_ids=None
+) -> tuple[dict, dict]:
+    """Enrolled pupils (or only `pupil_ids`) with their divisions and units, and the
+    divisions' names and levels. Five queries."""
+    narrow = Q() if pupil_ids is None else Q(pupil_id__in=list(pupil_ids))
     pupils: dict[int, _Pupil] = {}
     divisions: dict[int, tuple[str, str]] = {}
     division_spans: list[tuple[int, int, Interval]] = []
     for pupil, division, s, e, ys, ye, name, level, last_name, first_name in (
         Enrolment.objects.filter(
-            _overlapping("", first, last), division__establishment=establishment
+            narrow, _overlapping("", first, last), division__establishment=establishment
         )
         .values_list(
             "pupil_id",
@@ -203,7 +206,7 @@ def _memberships(establishment: Establishment, first: date, last: date) -> tuple
         division_spans.append((pupil, division, span))
     part_spans: list[tuple[int, int, Interval]] = []
     for pupil, part, s, e, ys, ye in ClassPartMembership.objects.filter(
-        _overlapping("", first, last), class_part__division__establishment=establishment
+        narrow, _overlapping("", first, last), class_part__division__establishment=establishment
     ).values_list(
         "pupil_id",
         "class_part_id",
@@ -217,7 +220,7 @@ def _memberships(establishment: Establishment, first: date, last: date) -> tuple
             pupils[pupil].units.append(((CLASS_PART, part), span))
             part_spans.append((pupil, part, span))
     for pupil, group, s, e, ys, ye in GroupMembership.objects.filter(
-        _overlapping("", first, last), group__establishment=establishment
+        narrow, _overlapping("", first, last), group__establishment=establishment
     ).values_list(
         "pupil_id",
         "group_id",
@@ -400,14 +403,19 @@ def _records(establishment: Establishment, start: datetime, end: datetime, as_of
 
 
 def _collect(
-    establishment: Establishment, first: date, last: date, *, as_of: datetime | None
+    establishment: Establishment,
+    first: date,
+    last: date,
+    *,
+    as_of: datetime | None,
+    pupil_ids=None,
 ) -> _Period:
-    """Everything the outputs need over [first, last], each enrolled pupil's half-days
-    worked out, the occurrences their school events cover excused. Eleven queries
-    (twelve when the policy is created)."""
+    """Everything the outputs need over [first, last], each enrolled pupil's (or only
+    `pupil_ids`') half-days worked out, the occurrences their school events cover
+    excused. Eleven queries (twelve when the policy is created)."""
     policy = policy_for(establishment)
     zone = ZoneInfo(establishment.timezone)
-    pupils, divisions = _memberships(establishment, first, last)
+    pupils, divisions = _memberships(establishment, first, last, pupil_ids)
     times, by_unit_day = _timetable(establishment, first, last, zone)
     closed = closed_days(establishment, first, last)
     bounds = _local_bounds(first, last, zone)
@@ -476,6 +484,16 @@ def _figures(period: _Period, pupil: _Pupil, first: date, last: date) -> PupilMo
         lateness=totals.lateness,
         level=engine.level_of(totals.unjustified_half_days, period.thresholds()),
     )
+
+
+def range_figures(
+    establishment: Establishment, first: date, last: date, pupil_ids
+) -> dict[int, PupilMonth]:
+    """The half-days of absence (of which unjustified) and lateness of `pupil_ids` from
+    `first` to `last` (a report card's period), counted as the monthly figures are.
+    Pupils not enrolled then are absent from the result. Eleven queries."""
+    period = _collect(establishment, first, last, as_of=None, pupil_ids=pupil_ids)
+    return {pupil.id: _figures(period, pupil, first, last) for pupil in period.pupils.values()}
 
 
 # -- The monthly figures and the L131-8 list ------------------------------------------

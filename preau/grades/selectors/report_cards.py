@@ -103,22 +103,20 @@ def subject_label(service: TeachingService) -> str:
 def period_absences(
     establishment: Establishment, period: GradingPeriod, pupil_ids: list[int]
 ) -> dict[int, Absences]:
-    """Each pupil's half-days and lateness over the period, computed by the attendance
-    reports over the period's dates (eleven queries, the establishment's whole
-    computation: the reports offer no narrower one)."""
-    first, last = period.start_date, period.end_date
-    collected = reports._collect(establishment, first, last, as_of=None)
+    """Each pupil's half-days and lateness over the period, counted by the attendance
+    reports as the monthly figures are (eleven queries)."""
+    counted = reports.range_figures(establishment, period.start_date, period.end_date, pupil_ids)
     figures = {}
     for pupil_id in pupil_ids:
-        record = collected.pupils.get(pupil_id)
-        if record is None:
-            figures[pupil_id] = Absences()
-            continue
-        month = reports._figures(collected, record, first, last)
-        figures[pupil_id] = Absences(
-            half_days=month.half_days,
-            unjustified_half_days=month.unjustified_half_days,
-            lateness=month.lateness,
+        month = counted.get(pupil_id)
+        figures[pupil_id] = (
+            Absences(
+                half_days=month.half_days,
+                unjustified_half_days=month.unjustified_half_days,
+                lateness=month.lateness,
+            )
+            if month is not None
+            else Absences()
         )
     return figures
 
