@@ -244,7 +244,14 @@ ART_WORKS = {
         "Présentation orale — Un instrument",
     ],
 }
-BREVET = {"FRANC": 100, "MATHS": 100, "HIGEO": 50, "SVT": 50, "PH-CH": 50}
+# The brevet blanc's papers: scale and title.
+BREVET = {
+    "FRANC": (100, "Brevet blanc — épreuve de français"),
+    "MATHS": (100, "Brevet blanc — épreuve de mathématiques"),
+    "HIGEO": (50, "Brevet blanc — épreuve d'histoire-géographie"),
+    "SVT": (50, "Brevet blanc — épreuve de sciences (SVT)"),
+    "PH-CH": (50, "Brevet blanc — épreuve de sciences (physique-chimie)"),
+}
 
 OPTIONAL_TITLES = (
     "Exposé facultatif",
@@ -668,13 +675,12 @@ class GradesBuilder:
         # A brevet blanc in the second trimester of 3e.
         if school.college and level == "3E" and period.number == 2 and code in BREVET:
             day = days[len(days) * 2 // 3]
-            scale = BREVET[code]
-            label = service.subject.label.lower() if code != "HIGEO" else "histoire-géographie"
+            scale, title = BREVET[code]
             self.add(
                 school,
                 service,
                 period,
-                f"Brevet blanc — épreuve de {label}",
+                title,
                 day,
                 scale=scale,
                 coefficient=Decimal(2),

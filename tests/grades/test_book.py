@@ -375,3 +375,26 @@ def test_the_book_takes_eight_queries_whatever_the_size(size, django_assert_num_
     policy = GradesPolicy(establishment=built.division.establishment)
     with django_assert_num_queries(7):
         class_book(division=built.division, period=built.period, policy=policy)
+
+
+@pytest.mark.django_db
+def test_a_group_joined_by_its_pupils_own_memberships_is_in_their_division_book():
+    """Latin or a spécialité: a group whose pupils are members one by one, linked to no
+    division or class part, still counts in its pupils' averages."""
+    from tests.factories import GroupMembershipFactory
+
+    division = DivisionFactory()
+    teacher = staff_account(division.establishment)
+    latinist, other = pupil_in(division), pupil_in(division)
+    latin = GroupFactory(school_year=division.school_year, establishment=division.establishment)
+    GroupMembershipFactory(pupil=latinist, group=latin)
+    service = group_service(latin, teacher.person)
+    evaluation = EvaluationFactory(service=service)
+    mark(evaluation, latinist, "16")
+
+    book = class_book(division=division, period=evaluation.period)
+
+    assert service.pk in [s.pk for s in book.services]
+    assert book.results.pupils[latinist.pk].subjects[service.pk].value == F(16)
+    assert book.results.pupils[latinist.pk].general.value == F(16)
+    assert book.results.pupils[other.pk].subjects[service.pk].value is None

@@ -167,11 +167,18 @@ def class_book(
         wanted = set(pupil_ids)
         pupils = [pupil for pupil in pupils if pupil.pk in wanted]
     class_ids = {pupil.pk for pupil in pupils}
+    # The division's services, and the groups it draws on: whole, through class parts,
+    # or through its pupils' own memberships (Latin, spécialités).
     services = list(
         TeachingService.objects.filter(
             Q(division=division)
             | Q(group__divisions=division)
             | Q(group__class_parts__division=division)
+            | Q(
+                group__memberships__pupil_id__in=class_ids,
+                group__memberships__start_date__lte=period.end_date,
+            ),
+            school_year_id=division.school_year_id,
         )
         .select_related("subject", "division", "group")
         .prefetch_related("teachers")
