@@ -74,11 +74,15 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _("Notes"),
         (
             Link(_("Dernières notes"), "grades:latest", LEARNERS),
-            Link(_("Saisie des notes"), "grades:entry", TEACHER),
+            Link(_("Saisie des notes"), "grades:entry", TEACHER | DIRECTION),
             Link(_("Moyennes"), "grades:averages", LEARNERS),
             Link(_("Résultats"), "grades:results", TEACHER | DIRECTION),
             Link(_("Conseils de classe"), "grades:councils", frozenset({HEAD_TEACHER}) | DIRECTION),
-            Link(_("Bulletins"), "grades:report_cards", LEARNERS | TEACHER | ADMINISTRATION),
+            Link(
+                _("Bulletins"),
+                "grades:report_cards",
+                LEARNERS | TEACHER | ADMINISTRATION | VIE_SCOLAIRE,
+            ),
             Link(_("Réglages"), "grades:settings", DIRECTION),
         ),
     ),

@@ -123,7 +123,7 @@ def test_a_guardian_switches_to_another_child_and_stays_on_the_same_page(client,
 
     assert response["Location"] == "/notes/"
     assert followed_child(client).id == other.pk
-    content = client.get(reverse("grades:latest")).content.decode()
+    content = client.get(reverse("homework:todo")).content.decode()
     assert f"Enfant suivi : {other.display_name}." in content
 
 
