@@ -423,3 +423,26 @@ class ReportCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil} — {self.period}"
+
+
+class ReportCardNotice(models.Model):
+    """The e-mail telling one guardian that a report card is in their space (never its
+    content); one row per recipient, with its delivery."""
+
+    report_card = models.ForeignKey(ReportCard, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("avis de bulletin")
+        verbose_name_plural = _("avis de bulletin")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_card", "recipient"], name="report_card_notice_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_card} → {self.recipient}"

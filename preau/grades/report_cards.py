@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from preau.attendance.documents import file_name
 from preau.audit.services import audit_record
 from preau.core.models import GradingPeriod
-from preau.grades import engine
+from preau.grades import engine, notices
 from preau.grades.models import ReportCard
 from preau.grades.selectors.report_cards import DivisionCards, PupilCard, division_cards
 from preau.grades.services import directs
@@ -181,6 +181,8 @@ def report_cards_issue(*, actor, division: Division, period: GradingPeriod) -> l
             report_card.document.save(download_name(cards, card), ContentFile(content), save=False)
             report_card.save()
             issued.append(report_card)
+        notices.create_notices(issued)
+        notices.schedule()
         audit_record(
             actor=actor,
             action="grades.report_cards_issue",

@@ -17,7 +17,25 @@ class SpaceMiddleware:
         request.person_spaces = _person_spaces(request)
         request.space = _active_space(request)
         request.child = _active_child(request)
+        _follow_requested_child(request)
         return self.get_response(request)
+
+
+def _follow_requested_child(request) -> None:
+    """`?enfant=ID` (the links of e-mails to families) opens the family space on that
+    child when the person follows them; any other value changes nothing."""
+    wanted = request.GET.get("enfant")
+    if not wanted or not wanted.isdigit():
+        return
+    children = request.person_spaces.children
+    child = next((c for c in children if c.id == int(wanted)), None)
+    family = next((s for s in request.person_spaces.spaces if s.kind == FAMILY), None)
+    if child is None or family is None:
+        return
+    request.session[CHILD_SESSION_KEY] = child.id
+    request.session[SPACE_SESSION_KEY] = family.key
+    request.space = family
+    request.child = child
 
 
 def _person_spaces(request) -> PersonSpaces:

@@ -28,7 +28,6 @@ from preau.attendance.models import AbsenceReason, AttendancePolicy
 from preau.attendance.selectors import family as selectors
 from preau.core.access import refuse
 from preau.core.selectors import today
-from preau.portal.middleware import CHILD_SESSION_KEY, SPACE_SESSION_KEY
 from preau.portal.spaces import FAMILY, PUPIL
 
 # -- Who the page is about -------------------------------------------------------------
@@ -42,22 +41,6 @@ class Subject:
     own: bool
     access: selectors.FamilyAccess
     policy: AttendancePolicy
-
-
-def _follow_requested_child(request) -> None:
-    """`?enfant=ID` (the link of a notice e-mail) opens the family space on that child
-    when the person follows them; any other value changes nothing."""
-    wanted = request.GET.get("enfant")
-    if not wanted or not wanted.isdigit():
-        return
-    child = next((c for c in request.person_spaces.children if c.id == int(wanted)), None)
-    family = next((s for s in request.person_spaces.spaces if s.kind == FAMILY), None)
-    if child is None or family is None:
-        return
-    request.session[CHILD_SESSION_KEY] = child.id
-    request.session[SPACE_SESSION_KEY] = family.key
-    request.space = family
-    request.child = child
 
 
 def _subject(request) -> Subject | None:
@@ -104,7 +87,6 @@ def _overview(subject: Subject) -> selectors.Overview:
 @login_required
 def mine(request):
     """The school year's absences and lateness of the pupil, with what to do."""
-    _follow_requested_child(request)
     subject = _subject(request)
     if subject is None or not subject.access.may_see:
         return _no_subject(request, subject)
@@ -122,7 +104,6 @@ def justify(request):
     """The absences waiting for a justification, and those sent and being examined.
     Like the menu (portal.navigation): a page of legal guardians, and of an adult pupil
     who may justify; a minor pupil, or a person who is only a contact, has none."""
-    _follow_requested_child(request)
     subject = _subject(request)
     if subject is not None and subject.own and not subject.access.may_justify:
         raise refuse(request, "page", request.path)

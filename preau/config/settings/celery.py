@@ -32,5 +32,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "preau.attendance.tasks.send_due_absence_notices",
         "schedule": 300.0,
     },
+    "send-report-card-notices": {
+        "task": "preau.grades.tasks.send_report_card_notices",
+        "schedule": 300.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
