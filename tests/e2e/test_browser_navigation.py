@@ -19,7 +19,15 @@ SCHOOL_DIRECTION = [
     "Messagerie",
     "Administration",
 ]
-VIE_SCOLAIRE = ["Accueil", "Emploi du temps", "Vie scolaire", "Établissement", "Messagerie"]
+# The vie scolaire reads the report cards (Notes → Bulletins).
+VIE_SCOLAIRE = [
+    "Accueil",
+    "Emploi du temps",
+    "Notes",
+    "Vie scolaire",
+    "Établissement",
+    "Messagerie",
+]
 FAMILY_OR_PUPIL = [
     "Accueil",
     "Emploi du temps",
