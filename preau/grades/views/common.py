@@ -7,12 +7,16 @@ from zoneinfo import ZoneInfo
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 
 from preau.core.access import refuse
-from preau.core.models import Establishment, Guardianship, ResponsibilityLevel
+from preau.core.models import Establishment, GradingPeriod, Guardianship, ResponsibilityLevel
+from preau.core.selectors import today
 from preau.grades.access import CONTACT, LEGAL, OWN, GradesAccess, family_grades_access, policy_of
 from preau.grades.models import GradesPolicy
+from preau.grades.selectors.book import division_periods, period_on
 from preau.portal.spaces import FAMILY, PUPIL
+from preau.structure.models import Division
 
 
 @dataclass(frozen=True)
@@ -63,3 +67,60 @@ def render_page(request, template: str, context: dict, *, zone: str = "Europe/Pa
         response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def as_int(raw) -> int | None:
+    """A number from a query string or a form, or None."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The division and period a staff page is about, among those the reader may see;
+    `key` is the query parameter naming the division."""
+
+    divisions: list[Division]
+    division: Division | None
+    periods: list[GradingPeriod]
+    period: GradingPeriod | None
+    key: str = "division"
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.hidden)
+
+    @property
+    def hidden(self) -> list[tuple[str, int]]:
+        """The choice as the hidden fields of a form."""
+        if self.division is None or self.period is None:
+            return []
+        return [(self.key, self.division.pk), ("periode", self.period.pk)]
+
+
+def choose(request, params, divisions: list[Division], *, key: str = "division") -> Choice:
+    """The division (`key`) and period (`periode`) of `params` among those the person
+    may see: the first division and the current period by default; a division or a
+    period named but not theirs is a logged 404."""
+    wanted = params.get(key)
+    if not divisions:
+        if wanted:
+            raise refuse(request, "division", wanted)
+        return Choice([], None, [], None, key)
+    if wanted:
+        division = next((d for d in divisions if d.pk == as_int(wanted)), None)
+        if division is None:
+            raise refuse(request, "division", wanted)
+    else:
+        division = divisions[0]
+    periods = division_periods(division)
+    wanted = params.get("periode")
+    if wanted:
+        period = next((p for p in periods if p.pk == as_int(wanted)), None)
+        if period is None:
+            raise refuse(request, "period", wanted)
+    else:
+        period = period_on(periods, today())
+    return Choice(divisions, division, periods, period, key)

@@ -28,12 +28,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from preau.core.access import StaffScope, refuse
-from preau.core.models import GradingPeriod
 from preau.core.selectors import today
 from preau.grades import report_cards as documents
 from preau.grades import services
@@ -42,7 +40,7 @@ from preau.grades.models import Appraisal, AppraisalKind, PeriodSeal, ReportCard
 from preau.grades.selectors.audience import division_pupils, service_divisions
 from preau.grades.selectors.book import class_book, division_periods, period_on
 from preau.grades.selectors.report_cards import DivisionCards, division_cards, subject_label
-from preau.grades.views.common import reader_of, render_page
+from preau.grades.views.common import as_int, choose, reader_of, render_page
 from preau.portal.access import staff_page
 from preau.portal.spaces import FAMILY, PUPIL
 from preau.structure.models import Division, Enrolment, TeachingService
@@ -73,60 +71,6 @@ def report_card_divisions(scope: StaffScope, day) -> list[Division]:
     if reads_report_cards(scope):
         return divisions
     return [division for division in divisions if _heads(division, scope.person_id)]
-
-
-def _int(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class Choice:
-    divisions: list[Division]
-    division: Division | None
-    periods: list[GradingPeriod]
-    period: GradingPeriod | None
-
-    @property
-    def query(self) -> str:
-        if self.division is None or self.period is None:
-            return ""
-        return urlencode(self.hidden)
-
-    @property
-    def hidden(self) -> list[tuple[str, int]]:
-        """The choice as the hidden fields of a form."""
-        if self.division is None or self.period is None:
-            return []
-        return [("division", self.division.pk), ("periode", self.period.pk)]
-
-
-def choose(request, params, divisions: list[Division]) -> Choice:
-    """The division and period of `params` (`division`, `periode`) among those the
-    person may see: the first division and the current period by default; a division
-    or a period named but not theirs is a 404."""
-    if not divisions:
-        if params.get("division"):
-            raise refuse(request, "division", params.get("division"))
-        return Choice([], None, [], None)
-    wanted = params.get("division")
-    if wanted:
-        division = next((d for d in divisions if str(d.pk) == wanted), None)
-        if division is None:
-            raise refuse(request, "division", wanted)
-    else:
-        division = divisions[0]
-    periods = division_periods(division)
-    wanted = params.get("periode")
-    if wanted:
-        period = next((p for p in periods if str(p.pk) == wanted), None)
-        if period is None:
-            raise refuse(request, "period", wanted)
-    else:
-        period = period_on(periods, today())
-    return Choice(divisions, division, periods, period)
 
 
 # -- The conseil de classe ---------------------------------------------------------------
@@ -244,7 +188,7 @@ def _save_appraisal(request, *, key: str, back: str, **arguments):
     """Calls `services.appraisal_set`; answers the field's state (htmx) or goes back to
     the page with a message."""
     text = request.POST.get("text", "").replace("\r\n", "\n")
-    expected = _int(request.POST.get("version"))
+    expected = as_int(request.POST.get("version"))
     error, version = "", expected or 0
     try:
         appraisal = services.appraisal_set(
@@ -282,7 +226,7 @@ def council_appraisal(request, *, scope):
         raise refuse(request, "appraisal", request.POST.get("pupil"))
     pupil = (
         division_pupils(choice.division, choice.period.start_date, choice.period.end_date)
-        .filter(pk=_int(request.POST.get("pupil")))
+        .filter(pk=as_int(request.POST.get("pupil")))
         .first()
     )
     if pupil is None:
@@ -417,7 +361,7 @@ def appraisal_save(request, service_id: int, *, scope):
     service, writes = _service_for(request, scope, service_id)
     divisions = list(service_divisions(service))
     _periods, period = _service_period(request, service, divisions, request.POST.get("periode"))
-    pupil_id = _int(request.POST.get("pupil"))
+    pupil_id = as_int(request.POST.get("pupil"))
     if not writes or period is None or pupil_id is None:
         raise refuse(request, "appraisal", pupil_id)
     enrolment = (
@@ -529,7 +473,7 @@ def report_cards_pdf(request, *, scope):
     choice = choose(request, request.GET, report_card_divisions(scope, today()))
     if choice.division is None or choice.period is None:
         raise refuse(request, "report_cards", request.GET.get("division"))
-    pupil_id = _int(request.GET.get("eleve"))
+    pupil_id = as_int(request.GET.get("eleve"))
     cards = division_cards(
         division=choice.division,
         period=choice.period,

@@ -20,16 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from preau.core.access import StaffScope, refuse
-from preau.core.models import GradingPeriod
 from preau.core.selectors import today
 from preau.grades import engine, exports
 from preau.grades.access import policy_of
 from preau.grades.models import EvaluationKind
 from preau.grades.selectors import results as selectors
-from preau.grades.selectors.book import class_book, division_periods, period_on
-from preau.grades.views.common import render_page
+from preau.grades.selectors.book import class_book
+from preau.grades.views.common import Choice, as_int, choose, render_page
 from preau.portal.access import staff_page
-from preau.structure.models import Division
 
 results_page = staff_page(selectors.may_analyse)
 
@@ -48,42 +46,11 @@ BRAND = "#1f4e8c"
 BRAND_SOFT = "#e6eef8"
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The division and period a page is about, among those the reader may see."""
-
-    divisions: list[Division]
-    division: Division | None
-    periods: list[GradingPeriod]
-    period: GradingPeriod | None
-
-
 def _choice(request, scope: StaffScope) -> Choice:
-    """The division asked for (`classe`), which must be one the reader analyses (else
-    a logged 404), or their first; the period asked for (`periode`) among the
-    division's, else the current one."""
-    day = today()
-    divisions = selectors.analysed_divisions(scope, day)
-    asked = request.GET.get("classe")
-    if asked:
-        division = next((d for d in divisions if d.pk == _int(asked)), None)
-        if division is None:
-            raise refuse(request, "division", asked)
-    else:
-        division = divisions[0] if divisions else None
-    if division is None:
-        return Choice(divisions, None, [], None)
-    periods = division_periods(division)
-    wanted = _int(request.GET.get("periode"))
-    period = next((p for p in periods if p.pk == wanted), None) or period_on(periods, day)
-    return Choice(divisions, division, periods, period)
+    """The division asked for (`classe`) among those the reader analyses, or their
+    first; the period asked for (`periode`) among the division's, else the current
+    one; anything else is a logged 404."""
+    return choose(request, request.GET, selectors.analysed_divisions(scope, today()), key="classe")
 
 
 def _threshold(request) -> tuple[Fraction, str]:
@@ -246,7 +213,7 @@ def _class_context(request, choice: Choice, policy) -> dict:
     rounding = policy.rounding
     book = class_book(division=choice.division, period=choice.period, policy=policy)
     asked = request.GET.get("matiere")
-    service_id = _int(asked)
+    service_id = as_int(asked)
     if asked and service_id not in {service.pk for service in book.services}:
         raise refuse(request, "service", asked)
     found = selectors.division_results(book, service_id=service_id)
