@@ -309,6 +309,31 @@ def average(entries: Iterable[tuple[Evaluation, Mark]]) -> Average:
     return Average(min(value, TWENTY), numerator, denominator, capped=capped, steps=tuple(steps))
 
 
+def fraction_sum(values: Iterable[Fraction]) -> Fraction:
+    """Σ values, exactly: summed on integers and made a fraction once (Fraction's own
+    addition reduces at every step, which a lycée's averages feel)."""
+    n, d = 0, 1
+    for value in values:
+        vn, vd = value.numerator, value.denominator
+        if vd == d:
+            n += vn
+        else:
+            n, d = n * vd + vn * d, d * vd
+    return Fraction(n, d)
+
+
+def weighted_sum(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    """Σ w·v over (w, v) pairs, exactly (see `fraction_sum`)."""
+    n, d = 0, 1
+    for weight, value in pairs:
+        vn, vd = weight.numerator * value.numerator, weight.denominator * value.denominator
+        if vd == d:
+            n += vn
+        else:
+            n, d = n * vd + vn * d, d * vd
+    return Fraction(n, d)
+
+
 @dataclass(frozen=True)
 class Part:
     """A sub-subject's average inside a subject."""
@@ -352,10 +377,10 @@ def subject_average(
         for key, items in sorted(grouped.items(), key=lambda kv: order.get(kv[0], len(order)))
     )
     counted = [part for part in parts if part.counted]
-    weight = sum((part.coefficient for part in counted), Fraction(0))
+    weight = fraction_sum(part.coefficient for part in counted)
     if not weight:
         return SubjectAverage(None, parts=parts)
-    value = sum((part.coefficient * part.average.value for part in counted), Fraction(0)) / weight
+    value = weighted_sum((part.coefficient, part.average.value) for part in counted) / weight
     return SubjectAverage(value, parts=parts)
 
 
@@ -385,10 +410,10 @@ def general_average(lines: Iterable[Line]) -> GeneralAverage:
     subject of coefficient 0 is shown but not counted, one with no average left out."""
     lines = tuple(lines)
     counted = [line for line in lines if line.counted]
-    denominator = sum((line.coefficient for line in counted), Fraction(0))
+    denominator = fraction_sum(line.coefficient for line in counted)
     if not denominator:
         return GeneralAverage(None, lines=lines)
-    numerator = sum((line.coefficient * line.value for line in counted), Fraction(0))
+    numerator = weighted_sum((line.coefficient, line.value) for line in counted)
     return GeneralAverage(numerator / denominator, numerator, denominator, lines)
 
 
@@ -407,7 +432,7 @@ class Figures:
         if not present:
             return cls(None, None, None, 0)
         return cls(
-            sum(present, Fraction(0)) / len(present), min(present), max(present), len(present)
+            fraction_sum(present) / len(present), min(present), max(present), len(present)
         )
 
 

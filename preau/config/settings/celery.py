@@ -7,6 +7,9 @@ _queue_dir = VAR_DIR / "celery" / "queue"
 _processed_dir = VAR_DIR / "celery" / "processed"
 _control_dir = VAR_DIR / "celery" / "control"
 if CELERY_BROKER_URL == "filesystem://":
+    # Whoever queues first (a page, a command, a benchmark) finds the folders there.
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
