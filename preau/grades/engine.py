@@ -431,9 +431,7 @@ class Figures:
         present = [value for value in values if value is not None]
         if not present:
             return cls(None, None, None, 0)
-        return cls(
-            fraction_sum(present) / len(present), min(present), max(present), len(present)
-        )
+        return cls(fraction_sum(present) / len(present), min(present), max(present), len(present))
 
 
 def evaluation_figures(marks: Iterable[Mark]) -> Figures:
