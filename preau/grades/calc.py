@@ -117,7 +117,7 @@ def read(data) -> tuple[engine.Rounding, list[engine.Subject], dict, list]:
                     else (None if raw is None else _exact_number_text(raw, f"{at}.marks.{pupil}"))
                 )
                 try:
-                    mark = engine.parse_mark(text, scale)
+                    mark = engine.parse_mark(text, scale, quarter_points=False)
                 except engine.MarkError as error:
                     raise CalcError(f"{at}.marks.{pupil}: {error}") from None
                 pupils.setdefault(str(pupil), None)

@@ -108,9 +108,11 @@ def to_fraction(value, *, what: str = "value") -> Fraction:
     return Fraction(number)
 
 
-def parse_mark(text, scale: Fraction) -> Mark | None:
+def parse_mark(text, scale: Fraction, *, quarter_points: bool = True) -> Mark | None:
     """What a teacher typed (or a file gave), as a mark on `scale`; None when empty.
-    Raises `MarkError` with the reason, in French, when it cannot be a mark."""
+    Raises `MarkError` with the reason, in French, when it cannot be a mark. Entry
+    keeps marks to quarter points; `quarter_points=False` takes any number (what
+    another system computed, read by `grades_calc`)."""
     if text is None:
         return None
     raw = str(text).strip()
@@ -129,7 +131,7 @@ def parse_mark(text, scale: Fraction) -> Mark | None:
         raise MarkError(f"« {raw} » : une note ne peut pas être négative.")
     if value > scale:
         raise MarkError(f"« {raw} » dépasse le barème (sur {decimal_text(scale)}).")
-    if (value * 4).denominator != 1:
+    if quarter_points and (value * 4).denominator != 1:
         raise MarkError(f"« {raw} » : les notes vont au quart de point (0,25).")
     return Mark(value=value)
 

@@ -403,7 +403,6 @@ def fails(document, tmp_path) -> str:
         ({"subsubject": "ORAL"}, "subjects[0].evaluations[0].subsubject", "'ORAL'"),
         ({"ramener_sur_20": "oui"}, "subjects[0].evaluations[0].ramener_sur_20", "true or false"),
         ({"marks": {"p1": "21"}}, "subjects[0].evaluations[0].marks.p1", "dépasse le barème"),
-        ({"marks": {"p1": "15,3"}}, "subjects[0].evaluations[0].marks.p1", "quart de point"),
         ({"marks": {"p1": "XYZ"}}, "subjects[0].evaluations[0].marks.p1", "ni une note"),
         ({"marks": {"p1": True}}, "subjects[0].evaluations[0].marks.p1", "not a number"),
         ({"marks": ["15"]}, "subjects[0].evaluations[0].marks", "pupil → mark"),
@@ -487,3 +486,27 @@ def test_the_command_line_exit_codes():
     )
     assert bad.returncode != 0
     assert "subjects[0].evaluations[0].scale" in bad.stderr
+
+
+def test_marks_computed_elsewhere_need_not_be_quarter_points(tmp_path):
+    """grades_calc reads what other software computed: a mark of 12.3 is taken as it
+    is (the entry grid, not the calculator, keeps teachers to quarter points)."""
+    document = {
+        "subjects": [
+            {
+                "code": "S",
+                "evaluations": [
+                    {"id": "e1", "marks": {"p": "12.3"}},
+                    {"id": "e2", "marks": {"p": 14.1}},
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "marks.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    out = io.StringIO()
+
+    call_command("grades_calc", str(path), stdout=out)
+
+    result = json.loads(out.getvalue())
+    assert result["pupils"]["p"]["subjects"]["S"] == {"average": "13.2", "exact": "13.200000"}
