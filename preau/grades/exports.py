@@ -142,12 +142,21 @@ def subjects_table(book: ClassBook) -> Table:
     return Table(_("Matières"), header, rows, places_of(rounding))
 
 
+# A text cell starting with one of these is a formula to a spreadsheet: it is written
+# behind an apostrophe, which spreadsheets show as text (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f").replace(".", ",")
-    return str(value)
+    return _csv_text(str(value))
 
 
 def csv_bytes(table: Table) -> bytes:
@@ -155,7 +164,7 @@ def csv_bytes(table: Table) -> bytes:
     accents), semicolons, decimal commas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table.header)
+    writer.writerow([_csv_text(str(value)) for value in table.header])
     writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
     return out.getvalue().encode("utf-8-sig")
 
@@ -186,12 +195,18 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
         sheet.append(table.header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+            if cell.data_type == "f":
+                cell.data_type = "s"
         number_format = "0." + "0" * table.places if table.places else "0"
         for row in table.rows:
             sheet.append(row)
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, Decimal):
                     cell.number_format = number_format
+                elif isinstance(cell.value, str) and cell.data_type == "f":
+                    # openpyxl takes any text starting with "=" for a formula: a name
+                    # or a label stays the text it is.
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for index, heading in enumerate(table.header, start=1):
             letter = sheet.cell(row=1, column=index).column_letter

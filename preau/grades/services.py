@@ -226,8 +226,13 @@ def evaluation_update(*, actor, evaluation: Evaluation, **changes) -> Evaluation
 
 @transaction.atomic
 def evaluation_delete(*, actor, evaluation: Evaluation) -> None:
-    """Only an evaluation with no mark may go (marks are never lost)."""
+    """Only an evaluation with no mark may go (marks are never lost); in a sealed
+    period only the direction may remove one."""
     require_entry(actor, evaluation.service)
+    if sealed_divisions(evaluation) and not directs(actor, evaluation.establishment_id):
+        raise PermissionDenied(
+            _("La période est close : seule la direction peut supprimer ce devoir.")
+        )
     if Mark.objects.filter(evaluation=evaluation).exists():
         raise ValidationError(
             _("Ce devoir a des notes : effacez-les d'abord (elles restent dans l'historique).")
@@ -577,10 +582,12 @@ def appraisal_set(
     if not may_write_appraisal(actor, kind=kind, division=division, service=service):
         raise PermissionDenied(_("Vous ne pouvez pas écrire cette appréciation."))
     # The seal and the head teachers checked are those of the pupil's own division.
-    if not division_pupils(division, period.start_date, period.end_date).filter(
-        pk=pupil.pk
-    ).exists() or (
-        service is not None and not service_divisions(service).filter(pk=division.pk).exists()
+    if (
+        not division_pupils(division, period.start_date, period.end_date)
+        .filter(pk=pupil.pk)
+        .exists()
+        or (service is not None and not service_divisions(service).filter(pk=division.pk).exists())
+        or (service is not None and pupil.pk not in service_pupil_ids(service, period))
     ):
         raise PermissionDenied(_("Cet élève n'est pas de cette classe pour ce service."))
     if PeriodSeal.objects.filter(division=division, period=period).exists() and not directs(

@@ -67,11 +67,15 @@ def service_pupil_ids(service: TeachingService, period: GradingPeriod) -> set[in
 
 
 def service_divisions(service: TeachingService) -> QuerySet[Division]:
-    """The divisions a service draws on (its own, or those of its group)."""
+    """The divisions a service draws on: its own, or those of its group — whole, through
+    class parts, or through the pupils who are members themselves (Latin, a
+    spécialité)."""
     if service.division_id:
         return Division.objects.filter(pk=service.division_id)
     return Division.objects.filter(
-        Q(groups=service.group_id) | Q(class_parts__groups=service.group_id)
+        Q(groups=service.group_id)
+        | Q(class_parts__groups=service.group_id)
+        | Q(enrolments__pupil__group_memberships__group=service.group_id)
     ).distinct()
 
 

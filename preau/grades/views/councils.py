@@ -37,7 +37,7 @@ from preau.grades import report_cards as documents
 from preau.grades import services
 from preau.grades.access import is_direction, policy_of, reads_report_cards
 from preau.grades.models import Appraisal, AppraisalKind, PeriodSeal, ReportCard
-from preau.grades.selectors.audience import division_pupils, service_divisions
+from preau.grades.selectors.audience import division_pupils, service_divisions, service_pupils
 from preau.grades.selectors.book import class_book, division_periods, period_on
 from preau.grades.selectors.report_cards import DivisionCards, division_cards, subject_label
 from preau.grades.views.common import as_int, choose, reader_of, render_page
@@ -374,7 +374,14 @@ def appraisal_save(request, service_id: int, *, scope):
         .order_by("-start_date")
         .first()
     )
-    if enrolment is None:
+    # A group's service (a class part, a direct membership) is not every pupil's of
+    # its divisions: only those who follow it during the period get its appraisal.
+    if (
+        enrolment is None
+        or not service_pupils(service, period.start_date, period.end_date)
+        .filter(pk=pupil_id)
+        .exists()
+    ):
         raise refuse(request, "appraisal", pupil_id)
     back = f"{reverse('grades:appraisals', args=[service.pk])}?periode={period.pk}"
     return _save_appraisal(

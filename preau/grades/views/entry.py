@@ -81,8 +81,8 @@ def _service(request, scope: StaffScope, service_id: int) -> TeachingService:
 
 
 def _group_schemes(group_ids: list[int]) -> dict[int, set[str]]:
-    """The period schemes of the divisions each group draws on (whole divisions and
-    class parts). Two queries."""
+    """The period schemes of the divisions each group draws on (whole divisions, class
+    parts, and the divisions of its members). Three queries."""
     schemes: dict[int, set[str]] = {group_id: set() for group_id in group_ids}
     if not group_ids:
         return schemes
@@ -92,6 +92,12 @@ def _group_schemes(group_ids: list[int]) -> dict[int, set[str]]:
         schemes[group_id].add(scheme)
     for group_id, scheme in Division.objects.filter(class_parts__groups__in=group_ids).values_list(
         "class_parts__groups", "period_scheme"
+    ):
+        schemes[group_id].add(scheme)
+    for group_id, scheme in (
+        Division.objects.filter(enrolments__pupil__group_memberships__group__in=group_ids)
+        .values_list("enrolments__pupil__group_memberships__group", "period_scheme")
+        .distinct()
     ):
         schemes[group_id].add(scheme)
     return schemes
