@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from preau.api.core import router as core_router
+from preau.api.grades import router as grades_router
 
 api = NinjaAPI(
     title="Préau",
@@ -14,3 +15,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/", grades_router)
