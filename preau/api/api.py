@@ -3,6 +3,7 @@ from ninja.security import django_auth
 
 from preau.api.core import router as core_router
 from preau.api.grades import router as grades_router
+from preau.api.pupils import router as pupils_router
 
 api = NinjaAPI(
     title="Préau",
@@ -15,4 +16,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", core_router)
+api.add_router("/", pupils_router)
 api.add_router("/", grades_router)

@@ -16,13 +16,12 @@ from fractions import Fraction
 
 from ninja import Router, Schema
 
+from preau.api.access import OWN, objected, pupil_link
 from preau.core.access import refuse
-from preau.core.models import Guardianship, ResponsibilityLevel
 from preau.core.selectors import today
 from preau.grades import engine
-from preau.grades.access import CONTACT, LEGAL, OWN, family_grades_access, policy_of
+from preau.grades.access import family_grades_access, policy_of
 from preau.grades.selectors.family import UnknownPeriod, family_book
-from preau.portal.spaces import PUPIL
 
 router = Router(tags=["notes"])
 
@@ -114,33 +113,15 @@ def _period(period) -> dict:
 
 
 def _reader(request, pupil_id: int):
-    """(establishment id, access) for a caller who is the pupil or follows them; None
-    otherwise."""
-    spaces = request.person_spaces
-    person_id = request.auth.person_id
-    if person_id == pupil_id:
-        space = next((s for s in spaces.spaces if s.kind == PUPIL), None)
-        if space is None:
-            return None
-        policy = policy_of(space.establishment_id)
-        return (
-            space.establishment_id,
-            family_grades_access(link=OWN, objection=False, policy=policy),
-            policy,
-        )
-    child = next((c for c in spaces.children if c.id == pupil_id), None)
-    if child is None:
+    """(establishment id, access, policy) for the pupil or one of their family; None
+    for anybody else."""
+    link = pupil_link(request, pupil_id, staff=False)
+    if link is None:
         return None
-    policy = policy_of(child.establishment_id)
-    objection = Guardianship.objects.filter(
-        guardian_id=person_id, pupil_id=pupil_id, adult_objection_at__isnull=False
-    ).exists()
-    link = LEGAL if child.level == ResponsibilityLevel.LEGAL else CONTACT
-    return (
-        child.establishment_id,
-        family_grades_access(link=link, objection=objection, policy=policy),
-        policy,
-    )
+    policy = policy_of(link.establishment_id)
+    objection = link.kind != OWN and objected(request, pupil_id)
+    access = family_grades_access(link=link.kind, objection=objection, policy=policy)
+    return link.establishment_id, access, policy
 
 
 @router.get(
@@ -149,7 +130,7 @@ def _reader(request, pupil_id: int):
     summary="Les notes et moyennes d'un élève, telles que l'élève ou ses responsables les voient",
 )
 def pupil_grades(request, pupil_id: int, period: int | None = None):
-    reader = _reader(request, pupil_id) if request.auth.person_id else None
+    reader = _reader(request, pupil_id)
     if reader is None or not reader[1].may_see:
         raise refuse(request, "grades of pupil", pupil_id)
     establishment_id, access, policy = reader

@@ -172,3 +172,52 @@ def test_an_invalid_mark_is_refused_in_its_cell_with_the_reason(page, log_in, ax
     page.keyboard.press("ArrowLeft")
     expect(cell(page, grid.pupils[2], grid.keyboard)).to_be_focused()
     axe_check(page)
+
+
+def test_marks_typed_while_the_saves_fail_are_sent_when_the_grid_is_opened_again(
+    page, log_in, axe_check
+):
+    grid = grid_of_thirty()
+    log_in(page, "prof")
+    open_grid(page, grid, axe_check)
+    save_url = page.locator("#grade-grid").get_attribute("data-save-url")
+
+    # The connection is lost: every save fails.
+    page.route(f"**{save_url}", lambda route: route.abort())
+    first = cell(page, grid.pupils[0], grid.keyboard)
+    second = cell(page, grid.pupils[1], grid.keyboard)
+    first.click()
+    page.keyboard.type("14")
+    page.keyboard.press("Enter")
+    page.keyboard.type("8.5")
+    page.keyboard.press("Enter")
+    waiting = page.locator(".gg-cell[data-state='pending']")
+    expect(waiting).to_have_count(2)
+    expect(page.locator("#gg-connection")).to_be_visible()
+    axe_check(page)
+    assert stored(grid.keyboard_id) == {}
+
+    # The page is left with the marks unsent; the connection comes back.
+    with page.expect_navigation():
+        page.goto("/notes/saisie/")
+    axe_check(page)
+    page.unroute(f"**{save_url}")
+
+    # Opened again: the marks come back in their cells and are sent.
+    with page.expect_navigation():
+        page.goto(grid.url)
+    axe_check(page)
+    expect(page.locator(".gg-cell[data-state='saved']")).to_have_count(2)
+    expect(first).to_have_value("14")
+    expect(second).to_have_value("8,5")
+    expect(page.locator("#gg-status")).to_have_text("2 notes enregistrées.")
+    assert stored(grid.keyboard_id) == {grid.pupils[0]: "14", grid.pupils[1]: "8,5"}
+    assert page.evaluate("() => window.localStorage.length") == 0
+    axe_check(page)
+
+    with page.expect_navigation():
+        page.reload()
+    axe_check(page)
+    expect(first).to_have_value("14")
+    expect(second).to_have_value("8,5")
+    expect(page.locator(".gg-cell[data-state='pending']")).to_have_count(0)

@@ -9,7 +9,11 @@
 // it meanwhile (their value is shown, and the typist told). Pasting several lines (or
 // columns) copied from a spreadsheet fills the cells down (and across) from the one
 // pasted into, and sends them together. What cannot be sent (connection lost, session
-// ended) waits in the page and is sent again. Without JavaScript the grid reads.
+// ended) waits and is sent again: in the page, and in localStorage under the account,
+// service and period (as the roll call does), so that a closed page loses nothing. The
+// next visit puts those cells back, marked as waiting, and sends them with the version
+// they were typed at (a colleague's change meanwhile is a conflict, as ever). Without
+// JavaScript the grid reads.
 
 const table = document.getElementById("grade-grid");
 const textsElement = document.getElementById("gg-texts");
@@ -26,6 +30,12 @@ function start(table, texts, editable) {
   const grid = [];
   const byKey = new Map();
   const queue = new Map();
+  // Sent, not answered yet: kept in storage until the answer comes.
+  const inFlight = new Map();
+  const storageKey = `preau:grade-grid:${table.dataset.account}:${table.dataset.service}:${table.dataset.period}`;
+  // False when the browser refuses storage (private browsing, full): the cells wait
+  // in the page only, and leaving it warns.
+  let kept = true;
   const delays = [2000, 4000, 8000, 15000, 30000];
   let attempt = 0;
   let retryTimer = null;
@@ -108,6 +118,37 @@ function start(table, texts, editable) {
     if (mean && data.mean !== undefined) mean.textContent = data.mean;
   }
 
+  // -- What waits, kept in the browser -------------------------------------------------
+  // { cells: { "evaluation:pupil": { text, version } } }: the text to send and the
+  // version the cell was shown at.
+
+  function readKept() {
+    try {
+      const value = JSON.parse(window.localStorage.getItem(storageKey));
+      if (value && typeof value.cells === "object" && value.cells) return value.cells;
+    } catch (error) {
+      // Storage refused or unreadable: nothing was kept.
+    }
+    return {};
+  }
+
+  function keep() {
+    const cells = {};
+    for (const [key, input] of [...inFlight, ...queue]) {
+      cells[key] = { text: input.dataset.last, version: Number(input.dataset.version) };
+    }
+    try {
+      if (Object.keys(cells).length) {
+        window.localStorage.setItem(storageKey, JSON.stringify({ cells }));
+      } else {
+        window.localStorage.removeItem(storageKey);
+      }
+      kept = true;
+    } catch (error) {
+      kept = false;
+    }
+  }
+
   // -- Typing ------------------------------------------------------------------------
 
   function enqueue(input) {
@@ -120,7 +161,10 @@ function start(table, texts, editable) {
   }
 
   function commit(input) {
-    if (enqueue(input)) flush();
+    if (enqueue(input)) {
+      keep();
+      flush();
+    }
   }
 
   function atStart(input) {
@@ -187,11 +231,13 @@ function start(table, texts, editable) {
       });
     });
     if (ignored) announce(texts.ignored.replace("%(n)s", String(ignored)));
+    keep();
     flush();
   });
 
   window.addEventListener("beforeunload", (event) => {
-    if (queue.size || sending) {
+    // Kept in storage, the cells are sent at the next visit: no need to hold the page.
+    if (!kept && (queue.size || sending)) {
       event.preventDefault();
       event.returnValue = texts.leave;
     }
@@ -276,6 +322,7 @@ function start(table, texts, editable) {
     sending = true;
     clearTimeout(retryTimer);
     const batch = Array.from(queue.values());
+    for (const [key, input] of queue) inFlight.set(key, input);
     queue.clear();
     const cells = batch.map((input) => ({
       evaluation: Number(input.dataset.evaluation),
@@ -314,10 +361,39 @@ function start(table, texts, editable) {
       }
     } finally {
       sending = false;
+      inFlight.clear();
+      keep();
       // Typed while this batch was on its way (a retry waits for its timer).
       if (queue.size && attempt === 0) flush();
     }
   }
 
   window.addEventListener("online", () => flush());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") flush();
+  });
+
+  // What a previous visit could not send (closed page, ended session): back in its
+  // cell as typed, waiting, then sent with the version it was typed at. Cells no
+  // longer in the grid (evaluation deleted, pupil gone) are dropped.
+  let restored = 0;
+  for (const [key, cell] of Object.entries(readKept())) {
+    const input = byKey.get(key);
+    if (!input || input.readOnly || !cell || typeof cell.text !== "string") continue;
+    input.value = cell.text;
+    input.dataset.last = cell.text;
+    input.dataset.version = String(Number(cell.version) || 0);
+    queue.set(key, input);
+    setState(input, "pending", texts.pending);
+    restored += 1;
+  }
+  keep();
+  if (restored) {
+    announce(
+      restored === 1
+        ? table.dataset.restoredOne
+        : table.dataset.restoredMany.replace("%(n)s", String(restored)),
+    );
+    flush();
+  }
 }
