@@ -676,10 +676,10 @@ AVERAGE_DROP = Decimal("2")  # points out of 20 between the last two grading per
 AVERAGE_DROP_POINTS = 2
 WATCH_SCORE = 3
 
-# Hook for the drop of the general average, until grades exist: a function given the
-# establishment, the pupils' ids and the date, returning for the pupils whose general
-# average fell between the last two grading periods the drop in points out of 20. The
-# grades release sets it (`reports.AVERAGE_DROPS = grades.selectors.average_drops`).
+# The drop of the general average: a function given the establishment, the pupils' ids
+# and the date, returning for the pupils whose general average fell between the last
+# two grading periods the drop in points out of 20. The grades app sets it when ready
+# (`grades.selectors.drops.average_drops`); attendance does not import grades.
 AVERAGE_DROPS: Callable[[Establishment, list[int], date], dict[int, Decimal]] | None = None
 
 

@@ -1,7 +1,8 @@
 """The grade grid in a browser: a teacher fills a 30-pupil column at the keyboard
 (a mark, Enter, the next…), another by pasting a column copied from a spreadsheet,
 reloads and finds every mark saved; an invalid mark is refused in its cell with the
-reason. Every page is checked with axe.
+reason; marks typed while the saves fail are kept in the browser and sent when the grid
+is opened again. Every page is checked with axe.
 
 The demo's classes are smaller: each test gives `prof` (Mme Schmitt) a 3e of 30
 pupils in the collège, with a maths service and two evaluations of the current
@@ -186,13 +187,13 @@ def test_marks_typed_while_the_saves_fail_are_sent_when_the_grid_is_opened_again
     page.route(f"**{save_url}", lambda route: route.abort())
     first = cell(page, grid.pupils[0], grid.keyboard)
     second = cell(page, grid.pupils[1], grid.keyboard)
+    third = cell(page, grid.pupils[2], grid.keyboard)
     first.click()
-    page.keyboard.type("14")
-    page.keyboard.press("Enter")
-    page.keyboard.type("8.5")
-    page.keyboard.press("Enter")
+    for typed in ("14", "8.5", "17"):
+        page.keyboard.type(typed)
+        page.keyboard.press("Enter")
     waiting = page.locator(".gg-cell[data-state='pending']")
-    expect(waiting).to_have_count(2)
+    expect(waiting).to_have_count(3)
     expect(page.locator("#gg-connection")).to_be_visible()
     axe_check(page)
     assert stored(grid.keyboard_id) == {}
@@ -202,16 +203,30 @@ def test_marks_typed_while_the_saves_fail_are_sent_when_the_grid_is_opened_again
         page.goto("/notes/saisie/")
     axe_check(page)
     page.unroute(f"**{save_url}")
+    # Meanwhile a colleague enters the third pupil's mark.
+    from preau.core.models import Person
+    from preau.grades.models import Mark
 
-    # Opened again: the marks come back in their cells and are sent.
+    Mark.objects.create(
+        evaluation_id=grid.keyboard_id, pupil=Person.objects.get(last_name="Grille02"), value=12
+    )
+
+    # Opened again: the marks come back in their cells and are sent with the version
+    # they were typed at; the colleague's mark stands, shown as a conflict.
     with page.expect_navigation():
         page.goto(grid.url)
     axe_check(page)
     expect(page.locator(".gg-cell[data-state='saved']")).to_have_count(2)
     expect(first).to_have_value("14")
     expect(second).to_have_value("8,5")
-    expect(page.locator("#gg-status")).to_have_text("2 notes enregistrées.")
-    assert stored(grid.keyboard_id) == {grid.pupils[0]: "14", grid.pupils[1]: "8,5"}
+    expect(page.locator(".gg-cell", has=third)).to_have_attribute("data-state", "conflict")
+    expect(third).to_have_value("12")
+    expect(page.locator(".gg-cell", has=third).locator(".gg-message")).to_contain_text("« 17 »")
+    assert stored(grid.keyboard_id) == {
+        grid.pupils[0]: "14",
+        grid.pupils[1]: "8,5",
+        grid.pupils[2]: "12",
+    }
     assert page.evaluate("() => window.localStorage.length") == 0
     axe_check(page)
 
@@ -220,4 +235,5 @@ def test_marks_typed_while_the_saves_fail_are_sent_when_the_grid_is_opened_again
     axe_check(page)
     expect(first).to_have_value("14")
     expect(second).to_have_value("8,5")
+    expect(third).to_have_value("12")
     expect(page.locator(".gg-cell[data-state='pending']")).to_have_count(0)

@@ -306,8 +306,8 @@ def script_texts() -> dict[str, str]:
         "conflict": _("Votre saisie « %(typed)s » n'a pas été enregistrée."),
         "pending": _("En attente d'envoi"),
         "offline": _(
-            "Connexion perdue : les notes en attente seront envoyées dès son retour. Gardez "
-            "cette page ouverte."
+            "Connexion perdue : les notes en attente restent sur cet appareil et seront "
+            "envoyées dès son retour."
         ),
         "login": _(
             "Votre session a pris fin : reconnectez-vous dans un autre onglet, puis revenez ici ; "
