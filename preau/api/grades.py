@@ -21,6 +21,7 @@ from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.grades import engine
 from preau.grades.access import family_grades_access, policy_of
+from preau.grades.calc import average_json, figures_json
 from preau.grades.selectors.family import UnknownPeriod, family_book
 
 router = Router(tags=["notes"])
@@ -78,26 +79,6 @@ class GradesOut(Schema):
     subjects: list[SubjectOut]
 
 
-def _exact(value: Fraction | None) -> str | None:
-    return None if value is None else engine.exact_text(value)
-
-
-def _average(value: Fraction | None, rounding: engine.Rounding) -> dict:
-    return {
-        "average": None if value is None else engine.decimal_text(Fraction(rounding.apply(value))),
-        "exact": _exact(value),
-    }
-
-
-def _figures(figures: engine.Figures) -> dict:
-    return {
-        "mean": _exact(figures.mean),
-        "min": _exact(figures.low),
-        "max": _exact(figures.high),
-        "count": figures.count,
-    }
-
-
 def _mark_text(book, evaluation_id: int, pupil_id: int) -> str | None:
     mark = book.marks.get(evaluation_id, {}).get(pupil_id)
     return mark.text if mark else None
@@ -151,7 +132,7 @@ def pupil_grades(request, pupil_id: int, period: int | None = None):
         "periods": [_period(p) for p in found.periods],
         "visible_from_delay_days": access.delay_days,
         "general": {"average": None, "exact": None},
-        "general_class_figures": _figures(engine.Figures.of(())),
+        "general_class_figures": figures_json(engine.Figures.of(())),
         "subjects": [],
     }
     book = found.book
@@ -177,7 +158,7 @@ def pupil_grades(request, pupil_id: int, period: int | None = None):
                 "mark": mark.text
                 if (mark := book.marks.get(evaluation.pk, {}).get(pupil_id))
                 else None,
-                "class_figures": _figures(book.results.evaluations[evaluation.pk]),
+                "class_figures": figures_json(book.results.evaluations[evaluation.pk]),
             }
             for evaluation in book.evaluations.get(service.pk, [])
         ]
@@ -188,14 +169,14 @@ def pupil_grades(request, pupil_id: int, period: int | None = None):
                 "subject": service.subject.label,
                 "teachers": [teacher.display_name for teacher in service.teachers.all()],
                 "coefficient": engine.decimal_text(book.coefficients[service.pk]),
-                "average": _average(value, rounding),
-                "class_figures": _figures(book.results.subjects[service.pk]),
+                "average": average_json(rounding, value),
+                "class_figures": figures_json(book.results.subjects[service.pk]),
                 "evaluations": evaluations,
             }
         )
     empty.update(
-        general=_average(results.general.value if results else None, rounding),
-        general_class_figures=_figures(book.results.general),
+        general=average_json(rounding, results.general.value if results else None),
+        general_class_figures=figures_json(book.results.general),
         subjects=subjects,
     )
     return empty

@@ -141,20 +141,25 @@ def _exact_number_text(value, where: str) -> str:
     return engine.decimal_text(_number(value, where))
 
 
-def _exact(value: Fraction | None) -> str | None:
+def exact_json(value: Fraction | None) -> str | None:
+    """An unrounded value as `grades_calc` and the API write it (`engine.exact_text`)."""
     return None if value is None else engine.exact_text(value)
 
 
-def _rounded(rounding: engine.Rounding, value: Fraction | None) -> str | None:
+def rounded_json(rounding: engine.Rounding, value: Fraction | None) -> str | None:
     # Written like the example of interfaces.md: "15.5", not "15.50".
     return None if value is None else engine.decimal_text(Fraction(rounding.apply(value)))
 
 
-def _figures(figures: engine.Figures) -> dict:
+def average_json(rounding: engine.Rounding, value: Fraction | None) -> dict:
+    return {"average": rounded_json(rounding, value), "exact": exact_json(value)}
+
+
+def figures_json(figures: engine.Figures) -> dict:
     return {
-        "mean": _exact(figures.mean),
-        "min": _exact(figures.low),
-        "max": _exact(figures.high),
+        "mean": exact_json(figures.mean),
+        "min": exact_json(figures.low),
+        "max": exact_json(figures.high),
         "count": figures.count,
     }
 
@@ -167,19 +172,13 @@ def calculate(data) -> dict:
         "pupils": {
             pupil: {
                 "subjects": {
-                    key: {
-                        "average": _rounded(rounding, average.value),
-                        "exact": _exact(average.value),
-                    }
+                    key: average_json(rounding, average.value)
                     for key, average in result.subjects.items()
                 },
-                "general": {
-                    "average": _rounded(rounding, result.general.value),
-                    "exact": _exact(result.general.value),
-                },
+                "general": average_json(rounding, result.general.value),
             }
             for pupil, result in results.pupils.items()
         },
-        "evaluations": {key: _figures(f) for key, f in results.evaluations.items()},
-        "subjects": {key: _figures(f) for key, f in results.subjects.items()},
+        "evaluations": {key: figures_json(f) for key, f in results.evaluations.items()},
+        "subjects": {key: figures_json(f) for key, f in results.subjects.items()},
     }
