@@ -17,29 +17,17 @@ dropped at the end: the database named in DATABASE_URL is left as it is. Target:
 import json
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import warnings
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREAU_VAR_DIR", tempfile.mkdtemp(prefix="preau-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from _support import bench_database, timed
+from django.core.management import call_command
+from django.db import transaction
 
 UAI = "0999001K"  # département 099 (abroad): never a real school
 MONTH = date(2026, 3, 1)
@@ -221,37 +209,8 @@ def absences_csv(refs: dict[int, str], school_days: list[date], path: Path) -> t
     return absences, lateness
 
 
-def timed(label: str, call, repeat: int = REPEAT):
-    timings, queries = [], []
-    result = None
-    for _ in range(repeat):
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            started = time.perf_counter()
-            result = call()
-            timings.append(time.perf_counter() - started)
-        queries.append(len(executed))
-    print(
-        f"  {label:<44} median {statistics.median(timings):6.2f} s   "
-        f"min {min(timings):6.2f} s   {max(queries):>4} queries"
-    )
-    return result
-
-
 def main() -> None:
-    engine = connection.vendor
-    old_name = None
-    if engine == "sqlite":
-        call_command("migrate", verbosity=0)
-    else:
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with bench_database() as engine:
         from django.db.models import F
 
         from preau.attendance import reports
@@ -295,7 +254,7 @@ def main() -> None:
             )
             return json.loads(out.getvalue())
 
-        document = timed("attendance_report --format json", report)
+        document, _ = timed("attendance_report --format json", report)
         pupils = document["pupils"]
         print(
             f"    {len(pupils)} pupils, "
@@ -321,15 +280,12 @@ def main() -> None:
             lambda: reports.rates_by(establishment, year),
             repeat=1,
         )
-        watch = timed(
+        watch, _ = timed(
             "reports.dropout_watch",
             lambda: reports.dropout_watch(establishment, as_of=date(2026, 3, 31)),
             repeat=1,
         )
         print(f"    {len(watch)} pupils on the dropout watch list")
-    finally:
-        if old_name is not None:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -20,31 +20,16 @@ On PostgreSQL it works in a database of its own, `test_<name>`, created empty an
 dropped at the end: the database named in DATABASE_URL is left as it is.
 """
 
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-import warnings
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREAU_VAR_DIR", tempfile.mkdtemp(prefix="preau-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from _support import bench_database, timed
+from django.db import transaction
 
 UAI = "0999002L"  # département 099 (abroad): never a real school
 PARIS = ZoneInfo("Europe/Paris")
@@ -386,38 +371,8 @@ def build(rng: random.Random):
     }
 
 
-def timed(label: str, call, repeat: int = REPEAT):
-    timings, cpu, queries = [], [], []
-    result = None
-    for _ in range(repeat):
-        executed: list[str] = []
-
-        def count(execute, sql, params, many, context, executed=executed):
-            executed.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
-            started, processor = time.perf_counter(), time.process_time()
-            result = call()
-            timings.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - processor)
-        queries.append(len(executed))
-    print(
-        f"  {label:<52} median {statistics.median(timings):6.2f} s   "
-        f"min {min(timings):6.2f} s   (CPU {min(cpu):6.2f} s)   {max(queries):>4} queries"
-    )
-    return result, statistics.median(timings)
-
-
 def main() -> None:
-    vendor = connection.vendor
-    old_name = None
-    if vendor == "sqlite":
-        call_command("migrate", verbosity=0)
-    else:
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with bench_database() as vendor:
         from django.utils import timezone
 
         from preau.accounts.models import Account
@@ -482,9 +437,6 @@ def main() -> None:
             f"(b) 30-pupil division PDF: {rendering:.2f} s (target < 20 s) — "
             f"{'OK' if rendering < 20 else 'TOO SLOW'}"
         )
-    finally:
-        if old_name is not None:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -15,30 +15,16 @@ the checkout.
 """
 
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
-import warnings
 from datetime import date
 from io import StringIO
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREAU_VAR_DIR", tempfile.mkdtemp(prefix="preau-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
+from _support import ROOT, bench_database, counted_queries
+from django.conf import settings
+from django.core.management import call_command
+from django.test.utils import override_settings
 
 SAMPLE = (
     ROOT.parent
@@ -77,13 +63,7 @@ def measure(label: str, calls) -> None:
     timings, queries, sizes = [], [], []
     for call in calls:
         for _ in range(REPEAT):
-            executed: list[str] = []
-
-            def count(execute, sql, params, many, context, executed=executed):
-                executed.append(sql)
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(count):
+            with counted_queries() as executed:
                 started = time.perf_counter()
                 sizes.append(evaluate(call()))
                 timings.append((time.perf_counter() - started) * 1000)
@@ -154,13 +134,7 @@ def pages() -> None:
             client.force_login(account)
             client.get("/")  # the session chooses its space
             for _ in range(REPEAT):
-                executed: list[str] = []
-
-                def count(execute, sql, params, many, context, executed=executed):
-                    executed.append(sql)
-                    return execute(sql, params, many, context)
-
-                with connection.execute_wrapper(count):
+                with counted_queries() as executed:
                     started = time.perf_counter()
                     response = client.get(url)
                     timings.append((time.perf_counter() - started) * 1000)
@@ -178,14 +152,7 @@ def pages() -> None:
 def main() -> None:
     if not SAMPLE.exists():
         sys.exit(f"{SAMPLE} is absent: the `shared` folder must sit next to the checkout.")
-    engine = connection.vendor
-    old_name = None
-    if engine == "sqlite":
-        call_command("migrate", verbosity=0)
-    else:
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with bench_database() as engine:
         from preau.core.models import Establishment
 
         if Establishment.objects.filter(uai="0134567A").exists():
@@ -208,9 +175,6 @@ def main() -> None:
             ALLOWED_HOSTS=["testserver"],
         ):
             pages()
-    finally:
-        if old_name is not None:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
