@@ -25,7 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from preau.accounts.models import Account
+from preau.accounts.codes import code_hash, code_normalise
+from preau.accounts.models import Account, ActivationCode
+from preau.accounts.policy import ACTIVATION_CODE_DAYS
 from preau.core import calendar
 from preau.core.models import (
     Closure,
@@ -43,6 +45,7 @@ from preau.core.models import (
 from preau.core.services import adult_objection_set, establishment_create, school_year_create
 from preau.devtools.demo_attendance import build_demo_attendance, previous_month
 from preau.devtools.demo_grades import build_demo_grades
+from preau.devtools.demo_homework import HomeworkSummary, build_demo_homework
 from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
@@ -60,6 +63,8 @@ PASSWORD = "demo"
 COLLEGE_UAI = "0579876A"
 LYCEE_UAI = "0573579F"
 DEMO_UAIS = (COLLEGE_UAI, LYCEE_UAI)
+# The code of the activation letter Marc Lambert (Lucas's father) holds in the demo.
+DEMO_ACTIVATION_CODE = "MARC-DEMA-7439"
 BATCH = 1000
 
 # Communes around the two establishments, with their postal codes.
@@ -268,6 +273,7 @@ class DemoSummary:
     evaluations: int = 0
     marks: int = 0
     grades_seconds: float = 0.0
+    homework: HomeworkSummary | None = None
     # The moment the demo's roll calls and absences stop at.
     now: datetime | None = None
     seconds: float = 0.0
@@ -700,6 +706,7 @@ class DemoBuilder:
         Account.objects.bulk_create(self.accounts, batch_size=BATCH)
         ExternalId.objects.bulk_create(self.external_ids, batch_size=BATCH)
         self._objection()
+        self._activation_letter()
         if self.with_timetables:
             self.timetables = build_demo_timetables(
                 schools=[(college, college_year), (lycee, lycee_year)],
@@ -737,6 +744,13 @@ class DemoBuilder:
         self.summary.evaluations = self.grades.evaluations
         self.summary.marks = self.grades.marks
         self.summary.grades_seconds = self.grades.seconds
+        if self.with_timetables:
+            self.summary.homework = build_demo_homework(
+                schools=[(college, college_year), (lycee, lycee_year)],
+                seed=self.seed,
+                today=self.today,
+                small=self.small,
+            )
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)
@@ -960,6 +974,7 @@ class DemoBuilder:
         ]
         self.special_logins = {id(emma): "eleve", id(lucas): "lyceen", id(theo): "majeur"}
         self.theo = theo
+        self.marc = marc
 
     def _college_services(self, year: SchoolYear, c: dict, prof: Person) -> None:
         divisions: dict[str, Division] = c["divisions"]
@@ -1403,6 +1418,22 @@ class DemoBuilder:
     def _objection(self) -> None:
         """Théo, 18, objects to his guardians seeing his grades and report cards."""
         adult_objection_set(actor=None, pupil=self.theo, objects=True)
+
+    def _activation_letter(self) -> None:
+        """Marc Lambert, Lucas's father, has not activated his account (no usable
+        password, as after a SIECLE import) and holds the letter whose code is
+        `DEMO_ACTIVATION_CODE`: try it on /activation/."""
+        account = Account.objects.get(person=self.marc)
+        account.activated_at = None
+        account.set_unusable_password()
+        account.save(update_fields=["activated_at", "password"])
+        now = timezone.now()
+        ActivationCode.objects.create(
+            account=account,
+            code_hash=code_hash(code_normalise(DEMO_ACTIVATION_CODE)),
+            created_at=now,
+            expires_at=now + timedelta(days=ACTIVATION_CODE_DAYS),
+        )
 
 
 def _barrette_plans(codes: list[str], offer: dict) -> list[tuple[int, ...]]:

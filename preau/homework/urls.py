@@ -1,50 +1,30 @@
-"""Routes of the final navigation; the pages arrive with the cahier de textes release."""
+"""The cahier de textes pages (docs/homework.md). The names `todo`, `content`,
+`workload`, `review` and `session` are linked from the navigation and the home pages."""
 
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from preau.portal.views import upcoming
+from preau.homework import views
 
 app_name = "homework"
 
 urlpatterns = [
+    path("", views.todo, name="todo"),
+    path("fait/<int:homework_id>/", views.done, name="done"),
+    path("seances/", views.content, name="content"),
+    path("seance/<int:occurrence_id>/", views.session, name="session"),
+    path("seance/<int:occurrence_id>/charge/", views.session_workload, name="session_workload"),
+    path("travail/<int:homework_id>/", views.homework_edit, name="edit"),
+    path("travail/<int:homework_id>/retirer/", views.homework_withdraw, name="withdraw"),
+    path("travail/<int:homework_id>/copier/", views.homework_copy, name="copy"),
+    path("travail/<int:homework_id>/joindre/", views.homework_attach, name="attach"),
+    path("piece-jointe/<int:attachment_id>/", views.attachment, name="attachment"),
     path(
-        "",
-        upcoming,
-        {
-            "title": _("Travail à faire"),
-            "summary": _(
-                "Le travail à faire pour les jours qui viennent, avec le temps estimé et les "
-                "pièces jointes."
-            ),
-        },
-        name="todo",
+        "piece-jointe/<int:attachment_id>/retirer/",
+        views.attachment_remove,
+        name="attachment_remove",
     ),
-    path(
-        "seances/",
-        upcoming,
-        {
-            "title": _("Contenu des séances"),
-            "summary": _("Le contenu de chaque séance, saisi par l'enseignant."),
-        },
-        name="content",
-    ),
-    path(
-        "charge/",
-        upcoming,
-        {
-            "title": _("Charge de travail"),
-            "summary": _("La charge de travail d'une classe jour par jour."),
-        },
-        name="workload",
-    ),
-    path(
-        "visa/",
-        upcoming,
-        {
-            "title": _("Visa"),
-            "summary": _("Le visa du cahier de textes par la direction."),
-        },
-        name="review",
-    ),
+    path("charge/", views.workload, name="workload"),
+    path("visa/", views.review, name="review"),
+    path("visa/service/<int:service_id>/", views.review_service, name="review_service"),
+    path("reglages/", views.homework_settings, name="settings"),
 ]
