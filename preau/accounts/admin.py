@@ -3,7 +3,12 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from preau.accounts.models import Account
+from preau.accounts.models import (
+    Account,
+    ActivationCode,
+    NotificationPreference,
+    PersonalToken,
+)
 from preau.audit.services import audit_record
 
 
@@ -54,3 +59,37 @@ class AccountAdmin(UserAdmin):
             {"classes": ["wide"], "fields": ["login", "usable_password", "password1", "password2"]},
         )
     ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the product's pages only: shown for support, never edited here
+    (the hashes they hold are of no use to anybody)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActivationCode)
+class ActivationCodeAdmin(ReadOnlyAdmin):
+    list_display = ["account", "created_at", "created_by", "expires_at", "used_at", "voided_at"]
+    search_fields = ["account__login"]
+    exclude = ["code_hash"]
+    raw_id_fields = ["account", "created_by"]
+
+
+@admin.register(PersonalToken)
+class PersonalTokenAdmin(ReadOnlyAdmin):
+    list_display = ["account", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    search_fields = ["account__login", "name", "prefix"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["account"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    list_display = ["person", "absences", "grades", "homework", "messages", "updated_at"]
+    search_fields = ["person__last_name", "person__first_name"]
+    raw_id_fields = ["person"]

@@ -1,4 +1,5 @@
-"""Limits on failed logins, per account and per client address.
+"""Limits on failed logins and wrong activation codes, per account and per client
+address.
 
 Counting is done by django-ratelimit in the shared cache (Redis in production), over
 fixed windows. Only failures count: a successful login never brings a person closer to
@@ -27,17 +28,15 @@ class Throttle:
     seconds_left: int
 
 
-def _usage(request: HttpRequest, login: str, *, increment: bool) -> list[dict]:
+def _checks(login: str, *, per_address: str, per_account: str, prefix: str) -> list:
     checks = [
-        (GROUP_ADDRESS, "ip", settings.PREAU_LOGIN_FAILURES_PER_ADDRESS),
-        (
-            GROUP_ACCOUNT,
-            lambda group, request: normalise_login(login),
-            settings.PREAU_LOGIN_FAILURES_PER_ACCOUNT,
-        ),
+        (f"{prefix}-address", "ip", per_address),
+        (f"{prefix}-account", lambda group, request: normalise_login(login), per_account),
     ]
-    if not login.strip():
-        checks = checks[:1]
+    return checks if login.strip() else checks[:1]
+
+
+def _usage(request: HttpRequest, checks: list, *, increment: bool) -> list[dict]:
     usages = []
     try:
         for group, key, rate in checks:
@@ -50,20 +49,58 @@ def _usage(request: HttpRequest, login: str, *, increment: bool) -> list[dict]:
     return usages
 
 
-def login_throttle(request: HttpRequest, login: str) -> Throttle:
-    """Whether a login attempt for `login` from this client must be refused now."""
-    usages = [
-        usage
-        for usage in _usage(request, login, increment=False)
-        if usage["count"] >= usage["limit"]
-    ]
+def _login_checks(login: str) -> list:
+    return _checks(
+        login,
+        per_address=settings.PREAU_LOGIN_FAILURES_PER_ADDRESS,
+        per_account=settings.PREAU_LOGIN_FAILURES_PER_ACCOUNT,
+        prefix="login-failures",
+    )
+
+
+def _throttle(usages: list[dict]) -> Throttle:
+    usages = [usage for usage in usages if usage["count"] >= usage["limit"]]
     if not usages:
         return Throttle(locked=False, seconds_left=0)
     return Throttle(locked=True, seconds_left=max(usage["time_left"] for usage in usages))
 
 
+def login_throttle(request: HttpRequest, login: str) -> Throttle:
+    """Whether a login attempt for `login` from this client must be refused now."""
+    return _throttle(_usage(request, _login_checks(login), increment=False))
+
+
 def login_failed(request: HttpRequest, login: str) -> None:
-    _usage(request, login, increment=True)
+    _usage(request, _login_checks(login), increment=True)
+
+
+# Activation codes (the letters of `accounts.letters`): wrong codes are counted per
+# identifier typed and per client address, as login failures are, in groups of their
+# own. A code has 2⁵⁴ values: ten tries an hour per identifier leave nothing to guess.
+ACTIVATION_FAILURES_PER_ACCOUNT = "10/h"
+ACTIVATION_FAILURES_PER_ADDRESS = "50/h"
+
+
+def _activation_checks(login: str) -> list:
+    return _checks(
+        login,
+        per_address=getattr(
+            settings, "PREAU_ACTIVATION_FAILURES_PER_ADDRESS", ACTIVATION_FAILURES_PER_ADDRESS
+        ),
+        per_account=getattr(
+            settings, "PREAU_ACTIVATION_FAILURES_PER_ACCOUNT", ACTIVATION_FAILURES_PER_ACCOUNT
+        ),
+        prefix="activation-failures",
+    )
+
+
+def activation_throttle(request: HttpRequest, login: str) -> Throttle:
+    """Whether an activation attempt for `login` from this client must be refused now."""
+    return _throttle(_usage(request, _activation_checks(login), increment=False))
+
+
+def activation_failed(request: HttpRequest, login: str) -> None:
+    _usage(request, _activation_checks(login), increment=True)
 
 
 def password_reset_throttle(request: HttpRequest) -> bool:

@@ -12,6 +12,11 @@ The rules, decided here:
 - **Channels.** One `AbsenceNotice` per absence, guardian and channel: the family space
   always, e-mail when the guardian's person has an address (`Person.email`, which is
   also what `Account.email` reads).
+- **Choices.** A guardian who turned off the "absences et retards" e-mails
+  (`accounts.NotificationPreference`) gets no e-mail for a lateness nor for a
+  decision on a justification; an *absence* is e-mailed whatever they chose (the
+  school must tell the family of every absence without delay: L131-8, circulaire
+  2014-159), and the family-space notice is recorded for everything.
 - **When.** `due_at` is now, or the end of the quiet hours when now is inside them and
   the notice is not urgent. Quiet hours are the establishment's daily window
   (`AttendancePolicy.quiet_hours_start`–`quiet_hours_end`, 20:00–07:30 by default) and
@@ -51,6 +56,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from preau.accounts.models import NotificationKind
+from preau.accounts.selectors import email_turned_off
 from preau.attendance.models import (
     Absence,
     AbsenceChange,
@@ -175,19 +182,23 @@ def create_notices(absence_ids: list[int], now: datetime | None = None) -> list[
     if not absences:
         return []
     policies = _policies({a.establishment_id for a in absences})
-    guardians: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for pupil_id, guardian_id, email in (
+    guardians: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
+    for pupil_id, guardian_id, email, turned_off in (
         Guardianship.objects.legal()
         .filter(pupil_id__in={a.pupil_id for a in absences})
-        .values_list("pupil_id", "guardian_id", "guardian__email")
+        .annotate(turned_off=email_turned_off(NotificationKind.ABSENCES, "guardian_id"))
+        .values_list("pupil_id", "guardian_id", "guardian__email", "turned_off")
     ):
-        guardians[pupil_id].append((guardian_id, email.strip()))
+        guardians[pupil_id].append((guardian_id, email.strip(), turned_off))
     notices = []
     for absence in absences:
         zone = ZoneInfo(absence.establishment.timezone)
         due = due_at(absence, now, policies[absence.establishment_id], zone)
-        for guardian_id, email in guardians[absence.pupil_id]:
-            channels = [NoticeChannel.SPACE] + ([NoticeChannel.EMAIL] if email else [])
+        # An absence is always e-mailed; a lateness as the guardian chose.
+        optional = absence.kind != AbsenceKind.ABSENCE
+        for guardian_id, email, turned_off in guardians[absence.pupil_id]:
+            by_email = email and not (optional and turned_off)
+            channels = [NoticeChannel.SPACE] + ([NoticeChannel.EMAIL] if by_email else [])
             notices += [
                 AbsenceNotice(
                     absence=absence,
@@ -264,12 +275,14 @@ def create_decision_notices(
     decisions = _latest_decisions([a.pk for a in absences])
     policies = _policies({a.establishment_id for a in absences})
     guardians: dict[int, list[int]] = defaultdict(list)
-    for pupil_id, guardian_id, email in (
+    for pupil_id, guardian_id, email, turned_off in (
         Guardianship.objects.legal()
         .filter(pupil_id__in={a.pupil_id for a in absences})
-        .values_list("pupil_id", "guardian_id", "guardian__email")
+        .annotate(turned_off=email_turned_off(NotificationKind.ABSENCES, "guardian_id"))
+        .values_list("pupil_id", "guardian_id", "guardian__email", "turned_off")
     ):
-        if email.strip():
+        # Decisions follow the guardian's choice of "absences et retards" e-mails.
+        if email.strip() and not turned_off:
             guardians[pupil_id].append(guardian_id)
     notices = []
     for absence in absences:

@@ -5,7 +5,9 @@ The e-mail says only that the card is there (access.md: notifications never carr
 confidential content); reading it takes signing in. Recipients are those who may see
 the card (`access.family_grades_access`): both legal guardians, separated or not,
 unless the pupil, of age, objected; persons in charge and contacts when the
-establishment shows them grades.
+establishment shows them grades. A recipient who turned off the "notes et bulletins"
+e-mails (`accounts.NotificationPreference`) gets no notice: the card is in their space
+all the same.
 """
 
 from django.conf import settings
@@ -15,6 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from preau.accounts.models import NotificationKind
+from preau.accounts.selectors import email_turned_off
 from preau.core.models import Guardianship, ResponsibilityLevel
 from preau.grades.access import CONTACT, LEGAL, family_grades_access, policy_of
 from preau.grades.models import ReportCard, ReportCardNotice
@@ -29,7 +33,12 @@ def create_notices(cards: list[ReportCard]) -> list[ReportCardNotice]:
     for card in cards:
         by_pupil.setdefault(card.pupil_id, []).append(card)
     notices = []
-    for link in Guardianship.objects.filter(pupil_id__in=list(by_pupil)):
+    links = Guardianship.objects.filter(pupil_id__in=list(by_pupil)).annotate(
+        turned_off=email_turned_off(NotificationKind.GRADES, "guardian_id")
+    )
+    for link in links:
+        if link.turned_off:
+            continue
         access = family_grades_access(
             link=LEGAL if link.level == ResponsibilityLevel.LEGAL else CONTACT,
             objection=link.adult_objection_at is not None,

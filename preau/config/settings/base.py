@@ -106,6 +106,11 @@ PREAU_LOGIN_FAILURES_PER_ADDRESS = env_str("PREAU_LOGIN_FAILURES_PER_ADDRESS", "
 # Number of reverse proxies in front of Préau whose X-Forwarded-For can be trusted.
 PREAU_TRUSTED_PROXIES = env_int("PREAU_TRUSTED_PROXIES", 0)
 PREAU_PASSWORD_RESETS_PER_ADDRESS = env_str("PREAU_PASSWORD_RESETS_PER_ADDRESS", "20/h")
+# Activation letters: how long a one-time code lasts, and wrong codes allowed per
+# identifier and per client address (accounts.md).
+PREAU_ACTIVATION_CODE_DAYS = env_int("PREAU_ACTIVATION_CODE_DAYS", 60)
+PREAU_ACTIVATION_FAILURES_PER_ACCOUNT = env_str("PREAU_ACTIVATION_FAILURES_PER_ACCOUNT", "10/h")
+PREAU_ACTIVATION_FAILURES_PER_ADDRESS = env_str("PREAU_ACTIVATION_FAILURES_PER_ADDRESS", "50/h")
 RATELIMIT_IP_META_KEY = "preau.core.http.client_address"
 # If the shared cache is down, let people sign in rather than lock everybody out.
 RATELIMIT_FAIL_OPEN = True

@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,11 +35,6 @@ def logout_view(request):
     session_end(request=request)
     messages.info(request, _("Vous êtes déconnecté."))
     return HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
-
-
-@login_required
-def account_view(request):
-    return render(request, "accounts/account.html", {"account": request.user})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
