@@ -1,6 +1,5 @@
 """Who is calling: `GET /api/v1/me`, and the divisions of an establishment."""
 
-from django.http import Http404
 from ninja import Router
 
 from preau.api.schemas import DivisionOut, MeOut
@@ -18,7 +17,8 @@ router = Router(tags=["personnes et structures"])
 def me(request):
     person = request.auth.person
     if person is None:
-        raise Http404
+        # An account attached to nobody (the technical admin): nothing to show, logged.
+        raise refuse(request, "person of account", request.auth.pk)
     day = today()
     spaces = request.person_spaces
     roles = [

@@ -16,12 +16,13 @@ from fractions import Fraction
 
 from ninja import Router, Schema
 
-from preau.api.access import OWN, objected, pupil_link
+from preau.api.access import OWN, PupilLink, objected_for, pupil_link
 from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.grades import engine
-from preau.grades.access import family_grades_access, policy_of
+from preau.grades.access import GradesAccess, family_grades_access, policy_of
 from preau.grades.calc import average_json, figures_json
+from preau.grades.models import GradesPolicy
 from preau.grades.selectors.family import UnknownPeriod, family_book
 
 router = Router(tags=["notes"])
@@ -93,15 +94,24 @@ def _period(period) -> dict:
     }
 
 
+def grades_access(
+    link: PupilLink, person_id: int, pupil_id: int
+) -> tuple[GradesAccess, GradesPolicy]:
+    """What a person linked to the pupil as the pupil or one of their family (`link`)
+    sees of the pupil's marks and report cards, with the establishment's settings (two
+    queries). The access explainer asks it too."""
+    policy = policy_of(link.establishment_id)
+    objection = link.kind != OWN and objected_for(person_id, pupil_id)
+    return family_grades_access(link=link.kind, objection=objection, policy=policy), policy
+
+
 def _reader(request, pupil_id: int):
     """(establishment id, access, policy) for the pupil or one of their family; None
     for anybody else."""
     link = pupil_link(request, pupil_id, staff=False)
     if link is None:
         return None
-    policy = policy_of(link.establishment_id)
-    objection = link.kind != OWN and objected(request, pupil_id)
-    access = family_grades_access(link=link.kind, objection=objection, policy=policy)
+    access, policy = grades_access(link, request.auth.person_id, pupil_id)
     return link.establishment_id, access, policy
 
 

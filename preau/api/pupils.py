@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from preau.api.access import OWN, pupil_link
+from preau.api.access import OWN, PupilLink, pupil_link
 from preau.attendance.selectors.family import family_access, policy_of, pupil_absences
 from preau.attendance.visibility import reason_label, sees_health_reasons
 from preau.core.access import refuse
@@ -98,6 +98,19 @@ def pupil_timetable(request, pupil_id: int, dates: Query[DateRange]):
     ]
 
 
+def absences_access(link: PupilLink, pupil_id: int, day: date) -> tuple[bool, bool]:
+    """(may see, reads health reasons) of a caller linked to the pupil by `link`: the
+    pupil and their family as `attendance.family_access` decides, staff who may see
+    the pupil with health reasons by their roles. The access explainer asks it too."""
+    if link.family:
+        policy = policy_of(link.establishment_id)
+        adult = link.kind == OWN and Person.objects.get(pk=pupil_id).is_adult_on(day)
+        # The links are named as attendance names them (own, legal, contact).
+        access = family_access(link=link.kind, adult=adult, policy=policy)
+        return access.may_see, access.sees_confidential
+    return True, sees_health_reasons(link.scope.roles)
+
+
 @router.get(
     "/pupils/{pupil_id}/absences",
     response=list[AbsenceOut],
@@ -107,16 +120,9 @@ def pupil_absence_list(request, pupil_id: int):
     link = pupil_link(request, pupil_id)
     if link is None:
         raise refuse(request, "absences of pupil", pupil_id)
-    if link.family:
-        policy = policy_of(link.establishment_id)
-        adult = link.kind == OWN and Person.objects.get(pk=pupil_id).is_adult_on(today())
-        # The links are named as attendance names them (own, legal, contact).
-        access = family_access(link=link.kind, adult=adult, policy=policy)
-        if not access.may_see:
-            raise refuse(request, "absences of pupil", pupil_id)
-        confidential = access.sees_confidential
-    else:
-        confidential = sees_health_reasons(link.scope.roles)
+    may_see, confidential = absences_access(link, pupil_id, today())
+    if not may_see:
+        raise refuse(request, "absences of pupil", pupil_id)
     absences = (
         pupil_absences(pupil_id=pupil_id, establishment_id=link.establishment_id)
         .select_related("reason")

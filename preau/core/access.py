@@ -41,14 +41,28 @@ class StaffScope:
         return RoleKind.TEACHER in self.roles
 
 
+# The longest identifier a refusal writes to the log (a query string may be long).
+LOGGED_IDENTIFIER_LENGTH = 80
+
+
+def loggable(identifier) -> str:
+    """The identifier as one line of printable characters, cut to a reasonable length:
+    what a URL or a form sent can neither forge another line of the log nor flood it."""
+    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(identifier))
+    if len(text) > LOGGED_IDENTIFIER_LENGTH:
+        return text[:LOGGED_IDENTIFIER_LENGTH] + "…"
+    return text
+
+
 def refuse(request, what: str, identifier) -> Http404:
     """The 404 for an object the person may not see (or that does not exist: both
-    answer the same). The attempt is logged for the security team."""
+    answer the same). The attempt is logged for the security team: what was asked and
+    by which account, never what the object holds."""
     user = getattr(request, "user", None)
     logger.info(
         "refused %s %s to account %s from %s",
         what,
-        identifier,
+        loggable(identifier),
         getattr(user, "pk", None),
         client_address(request),
     )

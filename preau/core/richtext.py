@@ -3,6 +3,7 @@ before it is stored: only the formatting a text editor produces is kept, links a
 made safe, and nothing executable survives."""
 
 import html as html_module
+import re
 
 import nh3
 
@@ -15,6 +16,10 @@ TAGS = frozenset(
 )  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Where one block of text ends: a line break in the plain text.
+BLOCK_END = re.compile(
+    r"<br\s*/?>|</(?:p|div|li|h[1-6]|tr|blockquote|pre|table)\s*>", re.IGNORECASE
+)
 
 
 def clean_html(text: str) -> str:
@@ -29,5 +34,7 @@ def clean_html(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """The text of sanitised HTML without any tag (notifications, previews, search)."""
-    return html_module.unescape(nh3.clean(text, tags=set())).strip()
+    """The text of HTML without any tag (notifications, previews, search): one line per
+    paragraph, list item or line break, so that words of two blocks never merge."""
+    lines = html_module.unescape(nh3.clean(BLOCK_END.sub("\n", text), tags=set())).splitlines()
+    return "\n".join(line.strip() for line in lines if line.strip())

@@ -9,18 +9,25 @@ figures those of the attendance reports (`attendance.reports`: the same half-day
 vie scolaire and the L131-8 list count). The whole division costs a fixed number of
 queries: the book's eight, the appraisals, the head teachers, the seal, and the
 attendance reports' eleven.
+
+Which divisions a staff member prepares the conseil de classe of, or reads the report
+cards of, is decided here too: the pages and the access explainer ask the same.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 
 from preau.attendance import reports
+from preau.core.access import StaffScope
 from preau.core.models import Establishment, GradingPeriod, Person
 from preau.grades import engine
+from preau.grades.access import is_direction, reads_report_cards
 from preau.grades.models import Appraisal, AppraisalKind, GradesPolicy, PeriodSeal
 from preau.grades.selectors.book import ClassBook, class_book
 from preau.structure.models import Division, TeachingService
+from preau.structure.selectors import divisions_with_counts
 
 
 @dataclass(frozen=True)
@@ -200,3 +207,27 @@ def division_cards(
         book=book,
         cards=cards,
     )
+
+
+# -- Who sees which division -------------------------------------------------------------
+
+
+def _heads(division: Division, person_id: int) -> bool:
+    return any(person.pk == person_id for person in division.head_teachers.all())
+
+
+def council_divisions(scope: StaffScope, day: date) -> list[Division]:
+    """The direction: every division of the year; a teacher: those they are head
+    teacher of. Two queries."""
+    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
+    if is_direction(scope):
+        return divisions
+    return [division for division in divisions if _heads(division, scope.person_id)]
+
+
+def report_card_divisions(scope: StaffScope, day: date) -> list[Division]:
+    """Readers of report cards: every division; a teacher: those they head."""
+    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
+    if reads_report_cards(scope):
+        return divisions
+    return [division for division in divisions if _heads(division, scope.person_id)]

@@ -39,38 +39,20 @@ from preau.grades.access import is_direction, policy_of, reads_report_cards
 from preau.grades.models import Appraisal, AppraisalKind, PeriodSeal, ReportCard
 from preau.grades.selectors.audience import division_pupils, service_divisions, service_pupils
 from preau.grades.selectors.book import class_book, division_periods, period_on
-from preau.grades.selectors.report_cards import DivisionCards, division_cards, subject_label
+from preau.grades.selectors.report_cards import (
+    DivisionCards,
+    council_divisions,
+    division_cards,
+    report_card_divisions,
+    subject_label,
+)
 from preau.grades.views.common import as_int, choose, reader_of, render_page
 from preau.portal.access import staff_page
 from preau.portal.spaces import FAMILY, PUPIL
 from preau.structure.models import Division, Enrolment, TeachingService
-from preau.structure.selectors import divisions_with_counts, teacher_services
+from preau.structure.selectors import teacher_services
 
 COUNCIL_KINDS = (AppraisalKind.HEAD_TEACHER, AppraisalKind.COUNCIL)
-
-
-# -- Who sees which division -------------------------------------------------------------
-
-
-def _heads(division: Division, person_id: int) -> bool:
-    return any(person.pk == person_id for person in division.head_teachers.all())
-
-
-def council_divisions(scope: StaffScope, day) -> list[Division]:
-    """The direction: every division of the year; a teacher: those they are head
-    teacher of. Two queries."""
-    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
-    if is_direction(scope):
-        return divisions
-    return [division for division in divisions if _heads(division, scope.person_id)]
-
-
-def report_card_divisions(scope: StaffScope, day) -> list[Division]:
-    """Readers of report cards: every division; a teacher: those they head."""
-    divisions = divisions_with_counts(establishment_id=scope.establishment_id, day=day)
-    if reads_report_cards(scope):
-        return divisions
-    return [division for division in divisions if _heads(division, scope.person_id)]
 
 
 # -- The conseil de classe ---------------------------------------------------------------
