@@ -1,10 +1,17 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from preau.attendance.views.common import is_desk
+from preau.attendance.views.desk import sees_health
+from preau.attendance.views.legal import reads_follow_up
 from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.portal import selectors
@@ -15,29 +22,49 @@ from preau.portal.spaces import FAMILY, PUPIL, REGION, STAFF
 
 @login_required
 def home(request):
+    """Each space's home page: the family's (a card per child, whatever their
+    establishment), the pupil's (their own card), the staff's (a teacher's day, the
+    desk's day, the establishment's figures), the region's."""
     space = request.space
     day = today()
     if space is None:
         return render(request, "portal/home_empty.html", status=200)
     if space.kind == FAMILY:
-        cards = selectors.family_home(request.person_spaces.children, day)
+        cards = selectors.day_cards(
+            selectors.child_readers(request.person_spaces.children),
+            guardian_id=request.user.person_id,
+            day=day,
+        )
         return render(request, "portal/home_family.html", {"cards": cards, "day": day})
     if space.kind == PUPIL:
-        home = selectors.pupil_home(request.user.person_id, space.establishment_id, day)
-        return render(request, "portal/home_pupil.html", {"home": home, "day": day})
+        person = request.user.person
+        reader = selectors.own_reader(person, space.establishment_id, space.establishment_name, day)
+        (card,) = selectors.day_cards([reader], guardian_id=None, day=day)
+        services = selectors.pupil_services(person.pk, card.division, day) if card.division else []
+        return render(
+            request, "portal/home_pupil.html", {"card": card, "services": services, "day": day}
+        )
     if space.kind == REGION:
         return render(request, "portal/home_region.html", {"day": day})
     assert space.kind == STAFF
     scope = space.staff_scope(request.user.person_id)
+    establishment = selectors.space_establishment(space)
+    now = timezone.now()
     context = {"day": day, "scope": scope}
     if scope.teaches:
-        context["teacher"] = selectors.teacher_home(
-            request.user.person_id, space.establishment_id, day
+        context["teacher"] = selectors.teacher_home(request.user.person_id, establishment, day, now)
+    if is_desk(scope):
+        context["desk"] = selectors.desk_home(
+            establishment,
+            day,
+            now,
+            sees_confidential=sees_health(scope),
+            reads_follow_up=reads_follow_up(scope),
         )
     if scope.sees_whole_establishment:
-        establishment = selectors.space_establishment(space)
         context["figures"] = selectors.establishment_figures(establishment, day)
-    return render(request, "portal/home_staff.html", context)
+    with timezone.override(ZoneInfo(establishment.timezone)):
+        return render(request, "portal/home_staff.html", context)
 
 
 def _back(request):
@@ -73,7 +100,16 @@ def switch_child(request):
         request.session[CHILD_SESSION_KEY] = wanted
         family = next(s for s in request.person_spaces.spaces if s.kind == FAMILY)
         request.session[SPACE_SESSION_KEY] = family.key
-    return _back(request)
+    return _without_child_parameter(_back(request))
+
+
+def _without_child_parameter(response: HttpResponseRedirect) -> HttpResponseRedirect:
+    """A page reached by a link carrying `?enfant=` (the home page's cards, e-mails)
+    would follow that child again: the switcher's return address drops it."""
+    parts = urlsplit(response["Location"])
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "enfant"]
+    response["Location"] = urlunsplit(parts._replace(query=urlencode(query)))
+    return response
 
 
 @login_required

@@ -29,7 +29,7 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -58,6 +58,7 @@ from preau.timetable.forms import (
 )
 from preau.timetable.ics import to_ics
 from preau.timetable.importers import ImportOptions, ParseError, read
+from preau.timetable.labels import short_name, status_of
 from preau.timetable.models import (
     CalendarToken,
     ImportRun,
@@ -103,56 +104,6 @@ def _staff_scope(request) -> StaffScope | None:
 
 
 # -- How a session is shown --------------------------------------------------------------
-
-STATUS_DISPLAY = {
-    OccurrenceStatus.CANCELLED: ("cancelled", gettext_lazy("Annulé")),
-    OccurrenceStatus.TEACHER_ABSENT: ("absent", gettext_lazy("Prof. absent")),
-    OccurrenceStatus.ROOM_CHANGED: ("room", gettext_lazy("Changement de salle")),
-    OccurrenceStatus.MOVED: ("moved", gettext_lazy("Déplacé")),
-    OccurrenceStatus.REPLACED: ("replaced", gettext_lazy("Remplacé")),
-    OccurrenceStatus.EXCEPTIONAL: ("exceptional", gettext_lazy("Exceptionnel")),
-}
-
-
-def moment(value, zone: ZoneInfo) -> str:
-    """A moment in words: "jeudi 12 mars à 10:00"."""
-    local = timezone.localtime(value, zone)
-    return _("%(day)s à %(time)s") % {
-        "day": formats.date_format(local, "l j F"),
-        "time": formats.time_format(local, "H:i"),
-    }
-
-
-def status_of(occurrence: Occurrence, zone: ZoneInfo) -> tuple[str, str, str]:
-    """(CSS modifier, label, detail): every status has its own words, never only a
-    colour; a moved session says where it went, its new session where it came from."""
-    status = occurrence.status
-    if status == OccurrenceStatus.SCHEDULED:
-        return "", "", ""
-    if status == OccurrenceStatus.EXCEPTIONAL and occurrence.origin_id:
-        origin = occurrence.origin
-        if origin.status == OccurrenceStatus.MOVED:
-            return (
-                "moved-in",
-                _("Nouvel horaire"),
-                _("au lieu du %(when)s") % {"when": moment(origin.start, zone)},
-            )
-        if origin.status == OccurrenceStatus.REPLACED:
-            return "replacement", _("Remplacement"), ""
-    modifier, label = STATUS_DISPLAY[status]
-    detail = ""
-    if status == OccurrenceStatus.MOVED:
-        moved_to = next(iter(occurrence.successors.all()), None)
-        if moved_to is not None:
-            detail = _("reporté au %(when)s") % {"when": moment(moved_to.start, zone)}
-    return modifier, str(label), detail
-
-
-def short_name(person: Person) -> str:
-    """How a session card names a teacher: "Mme SCHMITT"."""
-    if person.civility:
-        return f"{person.get_civility_display()} {person.last_name.upper()}"
-    return f"{person.first_name[:1]}. {person.last_name.upper()}"
 
 
 @dataclass

@@ -112,9 +112,9 @@ def test_a_family_menu_has_no_administration(client):
 def test_placeholder_pages_say_what_is_coming(client):
     division = DivisionFactory()
     log_in(client, guardian(division))
-    content = client.get(reverse("homework:todo")).content.decode()
+    content = client.get(reverse("messaging:inbox")).content.decode()
     assert "Bientôt dans Préau" in content
-    assert "<h1>Travail à faire</h1>" in content
+    assert "<h1>Messages reçus</h1>" in content
 
 
 def test_the_about_page_links_to_the_source_code_for_everybody(client, settings):

@@ -124,7 +124,7 @@ def test_a_guardian_switches_to_another_child_and_stays_on_the_same_page(client,
     assert response["Location"] == "/notes/"
     assert followed_child(client).id == other.pk
     content = client.get(reverse("homework:todo")).content.decode()
-    assert f"Enfant suivi : {other.display_name}." in content
+    assert f'<p class="lead">{other.display_name}</p>' in content
 
 
 def test_the_child_switcher_only_accepts_ones_own_children(client, parent_of_two):

@@ -13,12 +13,17 @@ before the date is not expected, and one who joined it after is not either.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from preau.attendance.models import (
     Absence,
     AbsenceKind,
+    AttendancePolicy,
     EventKind,
     Mark,
     RollCall,
@@ -90,6 +95,56 @@ def may_be_recorded(occurrence: Occurrence, day: date) -> bool:
     place, is still in the timetable, and is not in the future (a roll call is taken on
     the day; a forgotten one is completed afterwards)."""
     return occurrence.is_held and occurrence.withdrawn_in_id is None and occurrence.date <= day
+
+
+# -- A roll call in words ------------------------------------------------------------
+# Shared by the roll call pages and the teacher's home page (`portal.selectors.staff`).
+
+
+def clock_text(value: datetime, zone: ZoneInfo) -> str:
+    """ "10:05", in the establishment's time zone."""
+    return formats.time_format(timezone.localtime(value, zone), "H:i")
+
+
+def counts_text(state: RollCallState | None) -> str:
+    """ "2 absents, 1 retard" (or "aucun absent")."""
+    if state is None:
+        return ""
+    parts = []
+    if state.absent:
+        parts.append(ngettext("%(n)d absent", "%(n)d absents", state.absent) % {"n": state.absent})
+    if state.late:
+        parts.append(ngettext("%(n)d retard", "%(n)d retards", state.late) % {"n": state.late})
+    if state.excluded:
+        parts.append(
+            ngettext("%(n)d exclu", "%(n)d exclus", state.excluded) % {"n": state.excluded}
+        )
+    if state.infirmary:
+        parts.append(
+            ngettext("%(n)d à l'infirmerie", "%(n)d à l'infirmerie", state.infirmary)
+            % {"n": state.infirmary}
+        )
+    return ", ".join(parts) if parts else _("aucun absent")
+
+
+def summary_text(state: RollCallState | None, zone: ZoneInfo) -> str:
+    if state is None:
+        return _("Appel pas encore fait.")
+    return _("Appel fait à %(time)s : %(counts)s.") % {
+        "time": clock_text(state.taken_at, zone),
+        "counts": counts_text(state),
+    }
+
+
+def not_recordable_reason(occurrence: Occurrence, day: date) -> str:
+    """Why `may_be_recorded` says no, in words ("" when it says yes)."""
+    if occurrence.withdrawn_in_id is not None:
+        return _("Cette séance n'est plus dans l'emploi du temps : pas d'appel.")
+    if not occurrence.is_held:
+        return _("Cette séance n'a pas lieu : pas d'appel.")
+    if occurrence.date > day:
+        return _("L'appel se fait le jour de la séance.")
+    return ""
 
 
 # -- A teacher's day -----------------------------------------------------------------
@@ -359,6 +414,15 @@ def roll_call_page(occurrence: Occurrence) -> RollCallPage:
 class TeacherMissing:
     teacher: Person | None
     occurrences: list[Occurrence]
+
+
+def roll_call_grace_minutes(establishment_id: int) -> int:
+    """The establishment's delay before a roll call counts as not taken (read without
+    creating the settings row: a page view writes nothing). One query."""
+    policy = AttendancePolicy.objects.filter(establishment_id=establishment_id).first()
+    if policy is None:
+        return AttendancePolicy._meta.get_field("roll_call_grace_minutes").default
+    return policy.roll_call_grace_minutes
 
 
 def missing_roll_calls(

@@ -21,15 +21,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from preau.attendance import services, visibility
-from preau.attendance.models import AttendancePolicy, EventKind, Mark
+from preau.attendance.models import EventKind, Mark
 from preau.attendance.selectors import roll_calls as selectors
 from preau.attendance.views.common import is_desk
 from preau.core.access import StaffScope, refuse
@@ -61,50 +61,6 @@ def teaches(scope: StaffScope, occurrence: Occurrence) -> bool:
 
 def _zone(establishment_id: int) -> ZoneInfo:
     return ZoneInfo(Establishment.objects.only("timezone").get(pk=establishment_id).timezone)
-
-
-def _clock(value: datetime, zone: ZoneInfo) -> str:
-    return formats.time_format(timezone.localtime(value, zone), "H:i")
-
-
-def counts_text(state: selectors.RollCallState | None) -> str:
-    """ "2 absents, 1 retard" (or "aucun absent")."""
-    if state is None:
-        return ""
-    parts = []
-    if state.absent:
-        parts.append(ngettext("%(n)d absent", "%(n)d absents", state.absent) % {"n": state.absent})
-    if state.late:
-        parts.append(ngettext("%(n)d retard", "%(n)d retards", state.late) % {"n": state.late})
-    if state.excluded:
-        parts.append(
-            ngettext("%(n)d exclu", "%(n)d exclus", state.excluded) % {"n": state.excluded}
-        )
-    if state.infirmary:
-        parts.append(
-            ngettext("%(n)d à l'infirmerie", "%(n)d à l'infirmerie", state.infirmary)
-            % {"n": state.infirmary}
-        )
-    return ", ".join(parts) if parts else _("aucun absent")
-
-
-def summary_text(state: selectors.RollCallState | None, zone: ZoneInfo) -> str:
-    if state is None:
-        return _("Appel pas encore fait.")
-    return _("Appel fait à %(time)s : %(counts)s.") % {
-        "time": _clock(state.taken_at, zone),
-        "counts": counts_text(state),
-    }
-
-
-def not_recordable_reason(occurrence: Occurrence, day: date) -> str:
-    if occurrence.withdrawn_in_id is not None:
-        return _("Cette séance n'est plus dans l'emploi du temps : pas d'appel.")
-    if not occurrence.is_held:
-        return _("Cette séance n'a pas lieu : pas d'appel.")
-    if occurrence.date > day:
-        return _("L'appel se fait le jour de la séance.")
-    return ""
 
 
 def default_minutes_late(occurrence: Occurrence, now: datetime) -> int:
@@ -175,8 +131,8 @@ def roll_call(request, *, scope):
             "audience": audience_label(item.occurrence),
             "rooms": ", ".join(room.name for room in item.occurrence.rooms.all()),
             "status": _status_word(item.occurrence),
-            "summary": counts_text(item.state),
-            "taken_at": _clock(item.state.taken_at, zone) if item.state else "",
+            "summary": selectors.counts_text(item.state),
+            "taken_at": selectors.clock_text(item.state.taken_at, zone) if item.state else "",
             "url": reverse("attendance:roll_call_take", args=[item.occurrence.pk]),
         }
         for item in items
@@ -312,8 +268,8 @@ def _page_context(request, scope, occurrence: Occurrence, page, *, error: str = 
         "end_ms": int(occurrence.end.timestamp() * 1000),
         "texts": script_texts(),
         "recordable": recordable,
-        "not_recordable": not_recordable_reason(occurrence, today()),
-        "summary": summary_text(page.state, zone),
+        "not_recordable": selectors.not_recordable_reason(occurrence, today()),
+        "summary": selectors.summary_text(page.state, zone),
         "taken": page.roll_call is not None,
         "marked": marked,
         "error": error,
@@ -401,7 +357,7 @@ def _record_list(request, scope, occurrence: Occurrence):
             request,
             scope,
             occurrence,
-            error=not_recordable_reason(occurrence, today()),
+            error=selectors.not_recordable_reason(occurrence, today()),
             status=400,
         )
     audience = {pupil.pk: pupil for pupil in selectors.expected_pupils(occurrence)}
@@ -419,7 +375,7 @@ def _record_list(request, scope, occurrence: Occurrence):
     state = selectors.roll_call_states([occurrence.pk]).get(occurrence.pk)
     messages.success(
         request,
-        _("Appel enregistré : %(counts)s.") % {"counts": counts_text(state)},
+        _("Appel enregistré : %(counts)s.") % {"counts": selectors.counts_text(state)},
     )
     return HttpResponseRedirect(reverse("attendance:roll_call_take", args=[occurrence.pk]))
 
@@ -433,7 +389,9 @@ def roll_call_entry(request, occurrence_id: int):
     the entry and asks the person to log in again)."""
     _scope, occurrence = _roll_call_access(request, occurrence_id, enter=False)
     if not selectors.may_be_recorded(occurrence, today()):
-        return JsonResponse({"error": not_recordable_reason(occurrence, today())}, status=400)
+        return JsonResponse(
+            {"error": selectors.not_recordable_reason(occurrence, today())}, status=400
+        )
     pupil_id = request.POST.get("pupil", "").strip()
     entries, audience = {}, {}
     try:
@@ -462,7 +420,7 @@ def roll_call_entry(request, occurrence_id: int):
         raise refuse(request, "roll_call", occurrence.pk) from error
     zone = ZoneInfo(occurrence.establishment.timezone)
     state = selectors.roll_call_states([occurrence.pk]).get(occurrence.pk)
-    answer = {"saved": True, "summary": summary_text(state, zone)}
+    answer = {"saved": True, "summary": selectors.summary_text(state, zone)}
     if entries:
         typed = entries[int(pupil_id)]
         answer.update(
@@ -474,15 +432,6 @@ def roll_call_entry(request, occurrence_id: int):
 # -- Roll calls not taken --------------------------------------------------------------
 
 
-def grace_minutes(establishment_id: int) -> int:
-    """The establishment's delay before a roll call counts as not taken (read without
-    creating the settings row: a page view writes nothing)."""
-    policy = AttendancePolicy.objects.filter(establishment_id=establishment_id).first()
-    if policy is None:
-        return AttendancePolicy._meta.get_field("roll_call_grace_minutes").default
-    return policy.roll_call_grace_minutes
-
-
 @staff_page(is_desk)
 def missing(request, *, scope):
     """The held occurrences of the day (`?jour=`) that started more than the grace delay
@@ -491,7 +440,7 @@ def missing(request, *, scope):
     current = today()
     day = parse_day(request.GET.get("jour")) or current
     zone = _zone(scope.establishment_id)
-    grace = grace_minutes(scope.establishment_id)
+    grace = selectors.roll_call_grace_minutes(scope.establishment_id)
     groups = selectors.missing_roll_calls(
         establishment_id=scope.establishment_id, day=day, now=now, grace_minutes=grace
     )
@@ -517,7 +466,7 @@ def missing(request, *, scope):
         "day": day,
         "is_today": day == current,
         "grace": grace,
-        "refreshed_at": _clock(now, zone),
+        "refreshed_at": selectors.clock_text(now, zone),
         "self_url": _day_url("attendance:missing", day, current),
         "previous": _day_url("attendance:missing", day - timedelta(days=1), current),
         "next": _day_url("attendance:missing", day + timedelta(days=1), current),
