@@ -3,6 +3,7 @@ from ninja.security import django_auth
 
 from preau.api.core import router as core_router
 from preau.api.grades import router as grades_router
+from preau.api.messages import router as messages_router
 from preau.api.pupils import router as pupils_router
 
 api = NinjaAPI(
@@ -18,3 +19,4 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/", pupils_router)
 api.add_router("/", grades_router)
+api.add_router("/", messages_router)

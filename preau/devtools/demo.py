@@ -43,6 +43,7 @@ from preau.core.models import (
 from preau.core.services import adult_objection_set, establishment_create, school_year_create
 from preau.devtools.demo_attendance import build_demo_attendance, previous_month
 from preau.devtools.demo_grades import build_demo_grades
+from preau.devtools.demo_messaging import build_demo_messaging
 from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
@@ -268,6 +269,8 @@ class DemoSummary:
     evaluations: int = 0
     marks: int = 0
     grades_seconds: float = 0.0
+    messages: int = 0
+    messaging_seconds: float = 0.0
     # The moment the demo's roll calls and absences stop at.
     now: datetime | None = None
     seconds: float = 0.0
@@ -737,6 +740,14 @@ class DemoBuilder:
         self.summary.evaluations = self.grades.evaluations
         self.summary.marks = self.grades.marks
         self.summary.grades_seconds = self.grades.seconds
+        messaging = build_demo_messaging(
+            schools=[(college, college_year), (lycee, lycee_year)],
+            seed=self.seed,
+            today=self.today,
+            now=self.now,
+        )
+        self.summary.messages = messaging.messages
+        self.summary.messaging_seconds = messaging.seconds
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)
