@@ -5,6 +5,7 @@ from preau.api.auth import BearerToken
 from preau.api.core import router as core_router
 from preau.api.grades import router as grades_router
 from preau.api.homework import router as homework_router
+from preau.api.messages import router as messages_router
 from preau.api.pupils import router as pupils_router
 
 api = NinjaAPI(
@@ -21,3 +22,4 @@ api.add_router("/", core_router)
 api.add_router("/", pupils_router)
 api.add_router("/", grades_router)
 api.add_router("/", homework_router)
+api.add_router("/", messages_router)

@@ -46,6 +46,7 @@ from preau.core.services import adult_objection_set, establishment_create, schoo
 from preau.devtools.demo_attendance import build_demo_attendance, previous_month
 from preau.devtools.demo_grades import build_demo_grades
 from preau.devtools.demo_homework import HomeworkSummary, build_demo_homework
+from preau.devtools.demo_messaging import build_demo_messaging
 from preau.devtools.demo_timetable import build_demo_timetables
 from preau.structure.models import (
     ClassPart,
@@ -274,6 +275,8 @@ class DemoSummary:
     marks: int = 0
     grades_seconds: float = 0.0
     homework: HomeworkSummary | None = None
+    messages: int = 0
+    messaging_seconds: float = 0.0
     # The moment the demo's roll calls and absences stop at.
     now: datetime | None = None
     seconds: float = 0.0
@@ -751,6 +754,14 @@ class DemoBuilder:
                 today=self.today,
                 small=self.small,
             )
+        messaging = build_demo_messaging(
+            schools=[(college, college_year), (lycee, lycee_year)],
+            seed=self.seed,
+            today=self.today,
+            now=self.now,
+        )
+        self.summary.messages = messaging.messages
+        self.summary.messaging_seconds = messaging.seconds
         self.summary.accounts = len(self.accounts)
         self.summary.pupils = len(all_pupils)
         self.summary.adult_pupils = sum(pupil.is_adult_on(self.today) for pupil in all_pupils)

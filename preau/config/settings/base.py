@@ -124,6 +124,13 @@ PREAU_SSO_PROVIDERS: list[dict] = json.loads(env_str("PREAU_SSO_PROVIDERS", "[]"
 # there to build them from).
 PREAU_SITE_URL = env_str("PREAU_SITE_URL", "http://localhost:8000")
 
+# Messaging (docs/messaging.md): no limit on length or recipients but a technical cap on
+# a message's size (its HTML; requests stay under DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB),
+# and on attachments.
+PREAU_MESSAGE_MAX_BYTES = env_int("PREAU_MESSAGE_MAX_BYTES", 2 * 1024 * 1024)
+PREAU_MESSAGE_ATTACHMENT_MAX_BYTES = env_int("PREAU_MESSAGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+PREAU_MESSAGE_ATTACHMENTS_MAX = env_int("PREAU_MESSAGE_ATTACHMENTS_MAX", 10)
+
 # Where the source code of the running version can be had (AGPL-3.0 section 13).
 PREAU_SOURCE_URL = env_str("PREAU_SOURCE_URL", "https://forge.example.org/preau/preau")
 

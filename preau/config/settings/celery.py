@@ -39,5 +39,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "preau.grades.tasks.send_report_card_notices",
         "schedule": 300.0,
     },
+    # Message notifications deferred by the quiet hours, failed ones due again.
+    "sweep-message-notifications": {
+        "task": "preau.messaging.tasks.sweep_notifications",
+        "schedule": 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
