@@ -1,7 +1,7 @@
 """A pupil's grades as the pupil or a guardian sees them on the pages:
 `GET /api/v1/pupils/{id}/grades`.
 
-The same rules decide (`grades.access.family_grades_access`, `views.common`): the pupil
+The same rules decide (`grades.access.grades_access`, `views.common`): the pupil
 themself from each evaluation's publication date; each legal guardian after the
 establishment's parent delay, unless the pupil, of age, objected; persons in charge
 and contacts only where the establishment shows them grades. Anybody else — staff
@@ -16,13 +16,12 @@ from fractions import Fraction
 
 from ninja import Router, Schema
 
-from preau.api.access import OWN, PupilLink, objected_for, pupil_link
+from preau.api.access import pupil_link
 from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.grades import engine
-from preau.grades.access import GradesAccess, family_grades_access, policy_of
+from preau.grades.access import grades_access
 from preau.grades.calc import average_json, figures_json
-from preau.grades.models import GradesPolicy
 from preau.grades.selectors.family import UnknownPeriod, family_book
 
 router = Router(tags=["notes"])
@@ -92,17 +91,6 @@ def _period(period) -> dict:
         "start": period.start_date,
         "end": period.end_date,
     }
-
-
-def grades_access(
-    link: PupilLink, person_id: int, pupil_id: int
-) -> tuple[GradesAccess, GradesPolicy]:
-    """What a person linked to the pupil as the pupil or one of their family (`link`)
-    sees of the pupil's marks and report cards, with the establishment's settings (two
-    queries). The access explainer asks it too."""
-    policy = policy_of(link.establishment_id)
-    objection = link.kind != OWN and objected_for(person_id, pupil_id)
-    return family_grades_access(link=link.kind, objection=objection, policy=policy), policy
 
 
 def _reader(request, pupil_id: int):

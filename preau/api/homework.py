@@ -16,11 +16,12 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from preau.api.access import CONTACT, OWN, pupil_link
+from preau.api.access import pupil_link
 from preau.core.access import refuse
 from preau.core.selectors import today
 from preau.homework.access import families_see_homework
 from preau.homework.selectors import pupil_homework
+from preau.portal.access import CONTACT, OWN
 
 router = Router(tags=["cahier de textes"])
 

@@ -1,5 +1,6 @@
 """A pupil's timetable and absences: `GET /api/v1/pupils/{id}/timetable` and
-`GET /api/v1/pupils/{id}/absences`, with the rules of the pages (`api.access`).
+`GET /api/v1/pupils/{id}/absences`, with the rules of the pages (`api.access`,
+`attendance.access`).
 
 - Timetable: the pupil, every person responsible for them (levels 1 to 3: a timetable
   is no secret), and staff who may see the pupil in their establishment. Exactly the
@@ -15,11 +16,11 @@ from datetime import date, datetime, timedelta
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from preau.api.access import OWN, PupilLink, pupil_link
-from preau.attendance.selectors.family import family_access, policy_of, pupil_absences
-from preau.attendance.visibility import reason_label, sees_health_reasons
+from preau.api.access import pupil_link
+from preau.attendance.access import absences_access
+from preau.attendance.selectors.family import pupil_absences
+from preau.attendance.visibility import reason_label
 from preau.core.access import refuse
-from preau.core.models import Person
 from preau.core.selectors import today
 from preau.timetable.selectors import audience_label, pupil_occurrences
 
@@ -96,19 +97,6 @@ def pupil_timetable(request, pupil_id: int, dates: Query[DateRange]):
         }
         for occurrence in occurrences
     ]
-
-
-def absences_access(link: PupilLink, pupil_id: int, day: date) -> tuple[bool, bool]:
-    """(may see, reads health reasons) of a caller linked to the pupil by `link`: the
-    pupil and their family as `attendance.family_access` decides, staff who may see
-    the pupil with health reasons by their roles. The access explainer asks it too."""
-    if link.family:
-        policy = policy_of(link.establishment_id)
-        adult = link.kind == OWN and Person.objects.get(pk=pupil_id).is_adult_on(day)
-        # The links are named as attendance names them (own, legal, contact).
-        access = family_access(link=link.kind, adult=adult, policy=policy)
-        return access.may_see, access.sees_confidential
-    return True, sees_health_reasons(link.scope.roles)
 
 
 @router.get(

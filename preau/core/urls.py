@@ -7,5 +7,4 @@ app_name = "core"
 urlpatterns = [
     path("administration/calendrier/", views.calendar_view, name="calendar"),
     path("administration/etablissements/", views.establishments_view, name="establishments"),
-    path("administration/acces/", views.access_view, name="access"),
 ]

@@ -1,7 +1,8 @@
 """Who may see and change grades (access.md), decided here for pages, API, exports
 and report cards alike.
 
-Families and pupils (`family_grades_access`, pure):
+Families and pupils (`family_grades_access`, pure; `grades_access` for a person's
+`portal.access.PupilLink`, as the API and the access explainer ask):
 - the pupil sees their own marks from each evaluation's publication date;
 - each legal guardian (level 1), both alike, from the publication date plus the
   establishment's parent delay, unless the pupil, of age, objected (then neither marks
@@ -23,7 +24,9 @@ from django.utils.translation import gettext as _
 from preau.core.access import StaffScope
 from preau.core.models import Establishment, RoleKind
 from preau.grades.models import GradesPolicy
+from preau.portal.access import PupilLink, objected_for
 
+# A reader's link to the pupil, named as `portal.access.PupilLink`'s kinds.
 OWN = "own"
 LEGAL = "legal"
 CONTACT = "contact"
@@ -83,6 +86,17 @@ def policy_of(establishment_id: int) -> GradesPolicy:
         return establishment.grades_policy
     except GradesPolicy.DoesNotExist:
         return GradesPolicy(establishment=establishment)
+
+
+def grades_access(
+    link: PupilLink, person_id: int, pupil_id: int
+) -> tuple[GradesAccess, GradesPolicy]:
+    """What a person linked to the pupil as the pupil or one of their family (`link`)
+    sees of the pupil's marks and report cards, with the establishment's settings (two
+    queries). The API's grades and the access explainer ask it."""
+    policy = policy_of(link.establishment_id)
+    objection = link.kind != OWN and objected_for(person_id, pupil_id)
+    return family_grades_access(link=link.kind, objection=objection, policy=policy), policy
 
 
 def is_direction(scope: StaffScope) -> bool:

@@ -56,6 +56,7 @@ class DueItem:
     kind_label: str
     done: bool  # marked done by that pupil
     attachments: int  # number of attachments
+    establishment_id: int = 0  # where it was given (a pupil may be in two)
 
 
 def summary_of(html: str, length: int = SUMMARY_LENGTH) -> str:
@@ -168,6 +169,7 @@ def homework_due(pupil_ids: Iterable[int], start: date, end: date) -> dict[int, 
                 kind_label=str(labels.get(item.kind, item.kind)),
                 done=(item.pk, pupil) in done,
                 attachments=item.attachment_total,
+                establishment_id=item.establishment_id,
             )
             for item in (homework[pk] for pk in mine[pupil])
         ]

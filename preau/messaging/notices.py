@@ -13,8 +13,9 @@ worker after the commit, in chunks, with a delivery state per recipient.
 - **Failures.** A failed attempt is retried with an exponential back-off (1, 2, 4…
   minutes, at most an hour), up to `policy.MAX_ATTEMPTS`; then the row stays `failed`
   with its last error, visible to the sender.
-- **Who wants it.** `_wants_email` — for now every recipient with an address; the
-  notification preferences will replace it. The others are `skipped`.
+- **Who wants it.** `_wants_email`: every recipient with an address who has not turned
+  off e-mails for messages (`accounts.NotificationPreference`). The others are
+  `skipped`.
 """
 
 import logging
@@ -27,6 +28,8 @@ from django.db.models import Case, F, Q, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from preau.accounts.models import NotificationKind
+from preau.accounts.selectors import email_turned_off
 from preau.core.models import Person
 from preau.messaging import policy
 from preau.messaging.models import NotifyState, Recipient
@@ -113,10 +116,13 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def _wants_email(person_ids: list[int]) -> set[int]:
-    """Who among `person_ids` gets an e-mail for a new message. For now everybody with
-    an address; the notification preferences will decide here."""
+    """Who among `person_ids` gets an e-mail for a new message: those with an address
+    who did not turn message e-mails off (one query)."""
     return set(
-        Person.objects.filter(pk__in=person_ids).exclude(email="").values_list("pk", flat=True)
+        Person.objects.filter(pk__in=person_ids)
+        .exclude(email="")
+        .exclude(email_turned_off(NotificationKind.MESSAGES))
+        .values_list("pk", flat=True)
     )
 
 

@@ -134,7 +134,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         _("Administration"),
         (
             Link(_("Calendrier"), "core:calendar", ADMINISTRATION),
-            Link(_("Qui voit quoi"), "core:access", ADMINISTRATION),
+            Link(_("Qui voit quoi"), "portal:access", ADMINISTRATION),
             Link(_("Imports"), "timetable:imports", ADMINISTRATION),
         ),
     ),

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
+from preau.accounts.models import NotificationPreference
 from preau.messaging import notices, policy, services, tasks
 from preau.messaging.models import NotifyState, Recipient
 from tests.messaging.conftest import weekday_at
@@ -84,6 +85,19 @@ def test_wants_email_is_the_one_place_deciding_who_gets_one(school):
     wanted = notices._wants_email([school.mother.person_id, school.father.person_id])
 
     assert wanted == {school.mother.person_id}
+
+
+def test_a_person_who_turned_message_emails_off_is_skipped(
+    school, mailoutbox, django_capture_on_commit_callbacks
+):
+    NotificationPreference.objects.create(person=school.father.person, messages=False)
+
+    message = send(school, capture=django_capture_on_commit_callbacks)
+
+    assert [m.to[0] for m in mailoutbox] == [school.mother.person.email]
+    assert states(message)[school.father.person_id] == NotifyState.SKIPPED
+    # The message itself is in his inbox all the same.
+    assert Recipient.objects.filter(message=message, person=school.father.person).exists()
 
 
 def test_quiet_hours_hold_the_family_notifications_until_seven(

@@ -16,6 +16,7 @@ from preau.core import calendar
 from preau.core.models import Closure, Guardianship, RoleKind
 from preau.grades.models import GradesPolicy
 from preau.homework.models import HomeworkDone, HomeworkPolicy
+from preau.messaging.models import Message, Recipient
 from preau.portal.selectors.cards import LATEST_MARKS, next_school_day
 from tests.conftest import log_in
 from tests.factories import (
@@ -47,10 +48,10 @@ HOME = reverse("portal:home")
 # children). Then, for all the cards at once: the establishments and their closures 2,
 # the divisions and head teachers 2, the adult pupils' objections 1, the sessions 10
 # (memberships 5, occurrences 4, where moved ones went 1), the marks 1, the absences 1,
-# the homework 9 (who sees it 1, homework_due 8).
-FAMILY_HOME_QUERIES = 31
+# the homework 9 (who sees it 1, homework_due 8), the unread messages 1.
+FAMILY_HOME_QUERIES = 32
 # The pupil: no objection to read; the teachers of their subjects 2.
-PUPIL_HOME_QUERIES = 32
+PUPIL_HOME_QUERIES = 33
 
 
 def page(client, path=HOME) -> str:
@@ -458,3 +459,45 @@ def test_the_pupil_home_costs_the_same_whatever_the_data(client, django_assert_n
         content = page(client)
     assert "15,5/20" in content
     assert "Exercice Emma" in content
+
+
+# -- Unread messages ----------------------------------------------------------------------
+
+
+def _message_to(person, school, *, concerns=None, read=False):
+    message = Message.objects.create(
+        establishment=school.establishment,
+        sender=school.head,
+        subject="Rencontre",
+        body="<p>Pouvons-nous nous voir ?</p>",
+        kind="discussion",
+        concerns=concerns,
+        created_at=timezone.now(),
+        recipient_count=1,
+    )
+    Recipient.objects.create(
+        message=message, person=person, read_at=timezone.now() if read else None
+    )
+    return message
+
+
+def test_the_family_home_counts_unread_messages_and_tags_each_childs_card(client):
+    family = Family(2)
+    emma, lucas = family.children
+    _message_to(family.person, family.college, concerns=emma)
+    _message_to(family.person, family.college, concerns=emma)
+    _message_to(family.person, family.lycee)
+    _message_to(family.person, family.lycee, concerns=lucas, read=True)
+    log_in(client, family.account)
+    content = page(client)
+    words = text(content)
+    assert "3 messages non lus" in words
+    assert "2 messages non lus (concernant Emma)" in text(card_of(content, emma))
+    assert "non lu" not in text(card_of(content, lucas))
+    assert f'href="{reverse("messaging:inbox")}"' in content
+
+
+def test_a_home_without_unread_messages_says_so(client):
+    family = Family(1)
+    log_in(client, family.account)
+    assert "Aucun message non lu." in text(page(client))

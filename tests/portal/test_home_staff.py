@@ -41,13 +41,13 @@ HOME = reverse("portal:home")
 # Every signed-in page starts with five queries, and a teacher's spaces read their
 # head-teacher divisions (6). Then the establishment 1, the head-teacher divisions 1,
 # the services and their teachers 2, the sessions 4, where moved ones went 1, the roll
-# calls 1.
-TEACHER_HOME_QUERIES = 16
+# calls 1, the unread messages 1.
+TEACHER_HOME_QUERIES = 17
 # Five, then the establishment 1; the desk's day: counts 1, the latest absences and
 # their pupils' divisions 2, the grace delay 1, the roll calls not taken 4; the
 # establishment's figures 6 (school year, roles, guardian accounts, period, closures,
-# divisions). The alerts come from the cache: none.
-DIRECTION_HOME_QUERIES = 20
+# divisions), the unread messages 1. The alerts come from the cache: none.
+DIRECTION_HOME_QUERIES = 21
 # Once every ALERTS_MINUTES per establishment: the L131-8 list and the dropout watch
 # (attendance.reports: about twelve queries each) and the threshold.
 ALERTS_QUERIES = 26

@@ -1,5 +1,5 @@
 """Every link of every role's menu leads to a page that answers, in the section the
-menu says (the pages of later releases are placeholders that say what is coming)."""
+menu says."""
 
 import pytest
 from django.urls import reverse
@@ -109,14 +109,6 @@ def test_a_family_menu_has_no_administration(client):
     assert reverse("core:calendar") not in response.content.decode()
 
 
-def test_placeholder_pages_say_what_is_coming(client):
-    division = DivisionFactory()
-    log_in(client, guardian(division))
-    content = client.get(reverse("messaging:inbox")).content.decode()
-    assert "Bientôt dans Préau" in content
-    assert "<h1>Messages reçus</h1>" in content
-
-
 def test_the_about_page_links_to_the_source_code_for_everybody(client, settings):
     response = client.get(reverse("portal:about"))
     assert response.status_code == 200
@@ -128,7 +120,7 @@ def test_the_about_page_links_to_the_source_code_for_everybody(client, settings)
     ("role", "url_name"),
     [
         ("guardian", "grades:entry"),  # a teacher's page
-        ("guardian", "core:access"),  # the office's
+        ("guardian", "portal:access"),  # the office's
         ("pupil", "attendance:justify"),  # the guardians'
         ("teacher", "attendance:justify"),
         ("teacher", "homework:review"),  # the direction's

@@ -216,6 +216,8 @@ class DayCard:
     marks: MarksBlock
     absences: AbsencesBlock
     links: Links
+    # Unread messages of the reader's inbox tagged with this pupil.
+    unread: int = 0
 
 
 # -- Days ---------------------------------------------------------------------------------
@@ -520,10 +522,18 @@ def _objections(guardian_id: int | None, readers: list[Reader]) -> set[int]:
     )
 
 
-def day_cards(readers: list[Reader], *, guardian_id: int | None, day: date) -> list[DayCard]:
-    """The cards of `readers` on `day`, in their order. A fixed number of queries
-    whatever the number of cards and the data: establishments 2, divisions 2, the
-    objections 1 (a guardian's), sessions 10, marks 1, absences 1, homework 9."""
+def day_cards(
+    readers: list[Reader],
+    *,
+    guardian_id: int | None,
+    day: date,
+    unread: dict[int, int] | None = None,
+) -> list[DayCard]:
+    """The cards of `readers` on `day`, in their order; `unread`, the reader's unread
+    messages per pupil concerned (`messaging.selectors.unread_summary`). A fixed number
+    of queries whatever the number of cards and the data: establishments 2, divisions 2,
+    the objections 1 (a guardian's), sessions 10, marks 1, absences 1, homework 9."""
+    unread = unread or {}
     if not readers:
         return []
     establishments = _establishments({r.establishment_id for r in readers})
@@ -578,7 +588,11 @@ def day_cards(readers: list[Reader], *, guardian_id: int | None, day: date) -> l
                 title=day_title(shown, day),
                 off=off_reason(rules[reader.establishment_id], shown),
                 sessions=by_day.get(shown, []),
-                homework=[item for item in due.get(reader.pupil_id, []) if item.due_date == shown],
+                homework=[
+                    item
+                    for item in due.get(reader.pupil_id, [])
+                    if item.due_date == shown and item.establishment_id == reader.establishment_id
+                ],
                 url=f"{timetable_url}?{urlencode(_day_query(reader, shown))}",
             )
             for shown in days[reader.key]
@@ -608,6 +622,7 @@ def day_cards(readers: list[Reader], *, guardian_id: int | None, day: date) -> l
                     if presence_.may_justify
                     else None,
                 ),
+                unread=unread.get(reader.pupil_id, 0),
             )
         )
     return cards

@@ -5,15 +5,15 @@ absences, report cards, the pupil file — why, and what to do when something is
 The verdicts are not decided here. They come from the predicates the pages and the API
 ask, called with the person instead of a request:
 
-- the person's links to the pupil: `api.access.pupil_links` over the person's spaces
-  (`portal.spaces.spaces_of`): the pupil themself, a guardian or contact (SIECLE level),
-  a staff member who may see the pupil (`structure.selectors.visible_pupils`);
-- grades and report cards of the family: `api.grades.grades_access`
-  (`grades.access.family_grades_access`: level, adult pupil's objection, settings,
-  parent delay); of the staff: the divisions of the results page
+- the person's links to the pupil: `portal.access.pupil_links` over the person's
+  spaces (`portal.spaces.spaces_of`): the pupil themself, a guardian or contact (SIECLE
+  level), a staff member who may see the pupil (`structure.selectors.visible_pupils`);
+- grades and report cards of the family: `grades.access.grades_access`
+  (`family_grades_access`: level, adult pupil's objection, settings, parent delay); of
+  the staff: the divisions of the results page
   (`grades.selectors.results.analysed_divisions`) and of the report cards page
   (`grades.selectors.report_cards.report_card_divisions`);
-- absences and their health reasons: `api.pupils.absences_access`
+- absences and their health reasons: `attendance.access.absences_access`
   (`attendance.family_access` for the family, `attendance.visibility` for the staff);
 - homework: `homework.access.families_see_homework` and `family_sees` for the family;
   the staff read the cahier de textes of the pupils they may see;
@@ -33,9 +33,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from preau.accounts.models import Account, normalise_login
-from preau.api.access import CONTACT, LEGAL, OWN, STAFF_LINK, PupilLink, pupil_links
-from preau.api.grades import grades_access
-from preau.api.pupils import absences_access
+from preau.attendance.access import absences_access
 from preau.core.access import ADMINISTRATION_ROLES, StaffScope
 from preau.core.models import (
     Establishment,
@@ -45,10 +43,11 @@ from preau.core.models import (
     Role,
     RoleKind,
 )
-from preau.grades.access import reads_report_cards
+from preau.grades.access import grades_access, reads_report_cards
 from preau.grades.selectors.report_cards import report_card_divisions
 from preau.grades.selectors.results import analysed_divisions, may_analyse
 from preau.homework.access import families_see_homework, family_sees
+from preau.portal.access import CONTACT, LEGAL, OWN, STAFF_LINK, PupilLink, pupil_links
 from preau.portal.spaces import PUPIL, REGION, STAFF, PersonSpaces, spaces_of
 from preau.structure.models import (
     ClassPartMembership,

@@ -1,4 +1,4 @@
-"""Qui voit quoi (`core.explainer.explain`): the verdict for each situation access.md
+"""Qui voit quoi (`portal.explainer.explain`): the verdict for each situation access.md
 names, and for each the cross-check that the verdict is what the real pages and API
 answer that very person (200 or 404).
 
@@ -35,12 +35,12 @@ from preau.attendance.models import (
     AbsenceState,
     AttendancePolicy,
 )
-from preau.core import explainer
 from preau.core.models import EstablishmentKind, Relationship, ResponsibilityLevel, RoleKind
 from preau.core.selectors import today
 from preau.core.services import adult_objection_set
 from preau.grades.models import GradesPolicy, ReportCard
 from preau.homework.models import HomeworkPolicy
+from preau.portal import explainer
 from preau.structure.models import Level
 from tests.conftest import log_in
 from tests.factories import (

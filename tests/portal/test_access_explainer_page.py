@@ -9,12 +9,12 @@ from django.utils.http import urlencode
 
 from preau.core.models import RoleKind
 from tests.conftest import log_in
-from tests.core.test_access_explainer import World, more_of_everything
 from tests.factories import AccountFactory, pupil_in, staff_account
+from tests.portal.test_access_explainer import World, more_of_everything
 
 pytestmark = pytest.mark.django_db
 
-PAGE = reverse("core:access")
+PAGE = reverse("portal:access")
 
 
 @pytest.fixture
