@@ -16,28 +16,13 @@ On PostgreSQL it works in a database of its own, `test_<name>`, created empty an
 dropped at the end: the database named in DATABASE_URL is left as it is.
 """
 
-import os
 import statistics
-import sys
-import tempfile
 import time
-import warnings
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREAU_VAR_DIR", tempfile.mkdtemp(prefix="preau-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preau.config.settings")
-
-import django  # noqa: E402
-
-django.setup()
-warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
+from _support import bench_database, counted_queries
+from django.db import connection, transaction
+from django.test.utils import override_settings
 
 SIZES = (1_000, 5_000, 20_000)
 REPEAT = 3
@@ -107,13 +92,7 @@ def build(size: int, number: int):
 def timed_send(establishment, actor):
     from preau.messaging import services
 
-    executed: list[str] = []
-
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
+    with counted_queries() as executed:
         started = time.perf_counter()
         # Its own transaction, committed, as in a request (the commit included).
         message = services.message_send(
@@ -151,14 +130,7 @@ def timed_delivery(message) -> float:
 
 
 def main() -> None:
-    vendor = connection.vendor
-    old_name = None
-    if vendor == "sqlite":
-        call_command("migrate", verbosity=0)
-    else:
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
+    with bench_database() as vendor:
         from preau.messaging.models import MessagingPolicy
 
         print(f"{vendor}: a {len(BODY):,}-character message to every guardian")
@@ -196,9 +168,6 @@ def main() -> None:
             f"1,000 recipients: {results[0][1]:.3f} s (target < 1 s) — "
             f"{'OK' if results[0][1] < 1 else 'TOO SLOW'}"
         )
-    finally:
-        if old_name is not None:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,30 @@ from django.utils import timezone
 from preau.core.models import Establishment, Role, RoleKind
 
 
+def actor_person_id(actor) -> int | None:
+    """The person acting (None for the system or an account without a person)."""
+    return getattr(actor, "person_id", None)
+
+
+def is_system(actor) -> bool:
+    """Commands, the demo and superusers act without a role."""
+    return actor is None or getattr(actor, "is_superuser", False)
+
+
+def roles_in(actor, establishment_id: int) -> set[str]:
+    """The roles the actor holds today in the establishment (one query)."""
+    return set(
+        Role.objects.current(timezone.localdate())
+        .filter(person_id=actor_person_id(actor), establishment_id=establishment_id)
+        .values_list("kind", flat=True)
+    )
+
+
+def directs(actor, establishment_id: int) -> bool:
+    """The system, or a member of the establishment's direction."""
+    return is_system(actor) or RoleKind.DIRECTION in roles_in(actor, establishment_id)
+
+
 def require_administrator(actor, establishment: Establishment | None) -> None:
     """Direction and secretariat administer their establishment; superusers and
     region administrators administer all."""

@@ -22,9 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
-from preau.core.models import GradingPeriod, Person, Role
+from preau.core.models import GradingPeriod, Person
+from preau.core.permissions import actor_person_id as _person_id
+from preau.core.permissions import directs
+from preau.core.permissions import is_system as _system
 from preau.grades import engine
-from preau.grades.access import DIRECTION_ROLES, policy_of
+from preau.grades.access import policy_of
 from preau.grades.models import (
     Appraisal,
     AppraisalKind,
@@ -45,26 +48,6 @@ from preau.grades.selectors.audience import (
 from preau.structure.models import Division, TeachingService
 
 # -- Permissions ------------------------------------------------------------------------
-
-
-def _person_id(actor) -> int | None:
-    return getattr(actor, "person_id", None)
-
-
-def _system(actor) -> bool:
-    return actor is None or getattr(actor, "is_superuser", False)
-
-
-def roles_in(actor, establishment_id: int) -> set[str]:
-    return set(
-        Role.objects.current(timezone.localdate())
-        .filter(person_id=_person_id(actor), establishment_id=establishment_id)
-        .values_list("kind", flat=True)
-    )
-
-
-def directs(actor, establishment_id: int) -> bool:
-    return _system(actor) or bool(roles_in(actor, establishment_id) & DIRECTION_ROLES)
 
 
 def may_enter(actor, service: TeachingService) -> bool:

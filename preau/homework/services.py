@@ -24,8 +24,11 @@ from django.utils.translation import gettext as _
 
 from preau.audit.services import audit_record
 from preau.core.models import Role, RoleKind
+from preau.core.permissions import actor_person_id as _person_id
+from preau.core.permissions import directs, roles_in
+from preau.core.permissions import is_system as _system
 from preau.core.richtext import clean_html, plain_text
-from preau.homework.access import DIRECTION_ROLES, concerns, policy_of
+from preau.homework.access import concerns, policy_of
 from preau.homework.models import (
     Attachment,
     Homework,
@@ -51,26 +54,6 @@ class Stale(Exception):
 
 
 # -- Permissions ------------------------------------------------------------------------
-
-
-def _person_id(actor) -> int | None:
-    return getattr(actor, "person_id", None)
-
-
-def _system(actor) -> bool:
-    return actor is None or getattr(actor, "is_superuser", False)
-
-
-def roles_in(actor, establishment_id: int) -> set[str]:
-    return set(
-        Role.objects.current(timezone.localdate())
-        .filter(person_id=_person_id(actor), establishment_id=establishment_id)
-        .values_list("kind", flat=True)
-    )
-
-
-def directs(actor, establishment_id: int) -> bool:
-    return _system(actor) or bool(roles_in(actor, establishment_id) & DIRECTION_ROLES)
 
 
 def teaches_occurrence(actor, occurrence: Occurrence) -> bool:

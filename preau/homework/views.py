@@ -17,22 +17,19 @@ them. Anything not visible answers a logged 404.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from preau.core.access import StaffScope, refuse
+from preau.core.http import as_int, render_page
 from preau.core.models import Establishment, Person, ResponsibilityLevel
 from preau.core.selectors import school_year_on, today
 from preau.homework import selectors, services
@@ -73,21 +70,6 @@ REVIEW_DAYS = 28
 
 
 # -- Shared ---------------------------------------------------------------------------------
-
-
-def render_page(request, template: str, context: dict, *, zone: str = "Europe/Paris", status=200):
-    """Dates and times in the establishment's zone; varies on htmx requests."""
-    with timezone.override(ZoneInfo(zone)):
-        response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-def as_int(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
 
 
 def _zone(establishment_id: int) -> str:

@@ -28,6 +28,7 @@ from django.utils.text import get_valid_filename
 
 from preau.audit.services import audit_record
 from preau.core.models import Establishment, Guardianship, Person, Role, RoleKind
+from preau.core.permissions import directs
 from preau.core.richtext import clean_html, plain_text
 from preau.core.selectors import today
 from preau.messaging import audiences as audience_module
@@ -766,25 +767,11 @@ def message_remind(*, actor, message: Message) -> int:
 # -- The establishment's rules ----------------------------------------------------------------
 
 
-def _directs(actor, establishment_id: int) -> bool:
-    if actor is None or getattr(actor, "is_superuser", False):
-        return True
-    return (
-        Role.objects.current(today())
-        .filter(
-            person_id=getattr(actor, "person_id", None),
-            establishment_id=establishment_id,
-            kind=RoleKind.DIRECTION,
-        )
-        .exists()
-    )
-
-
 @transaction.atomic
 def emergency_set(*, actor, establishment: Establishment, enabled: bool) -> MessagingPolicy:
     """The direction's emergency switch: only staff may send while it is on. Audited
     and logged."""
-    if not _directs(actor, establishment.pk):
+    if not directs(actor, establishment.pk):
         raise MessagingRefused("Seule la direction peut activer ou lever le mode urgence.")
     row, _created = MessagingPolicy.objects.select_for_update().get_or_create(
         establishment=establishment
@@ -834,7 +821,7 @@ POLICY_FIELDS = (
 @transaction.atomic
 def messaging_policy_update(*, actor, establishment: Establishment, **fields) -> MessagingPolicy:
     """Change the establishment's matrix, quiet hours or rate limits (direction)."""
-    if not _directs(actor, establishment.pk):
+    if not directs(actor, establishment.pk):
         raise MessagingRefused("Seule la direction règle la messagerie.")
     unknown = set(fields) - set(POLICY_FIELDS)
     if unknown:
@@ -861,7 +848,7 @@ def messaging_policy_update(*, actor, establishment: Establishment, **fields) ->
 @transaction.atomic
 def guardian_delegate_set(*, actor, division, person: Person, enabled: bool = True) -> None:
     """Record (or remove) a division's parent delegate (direction)."""
-    if not _directs(actor, division.establishment_id):
+    if not directs(actor, division.establishment_id):
         raise MessagingRefused("Seule la direction désigne les parents délégués.")
     if enabled:
         GuardianDelegate.objects.get_or_create(division=division, person=person)

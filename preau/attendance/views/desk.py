@@ -52,6 +52,7 @@ from preau.attendance.models import (
 from preau.attendance.selectors import desk as selectors
 from preau.attendance.views.common import establishment_of, is_desk, render_page
 from preau.core.access import StaffScope, refuse
+from preau.core.http import as_int as _int
 from preau.core.models import Person, Role, RoleKind, SchoolYear
 from preau.core.selectors import today
 from preau.portal.access import staff_page
@@ -79,13 +80,6 @@ def _safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # -- The day --------------------------------------------------------------------------------

@@ -2,14 +2,11 @@
 see of them, the active establishment, rendering in its zone."""
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.shortcuts import render
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from preau.core.access import refuse
+from preau.core.http import as_int, render_page  # noqa: F401 - the views' helpers
 from preau.core.models import Establishment, GradingPeriod, Guardianship, ResponsibilityLevel
 from preau.core.selectors import today
 from preau.grades.access import CONTACT, LEGAL, OWN, GradesAccess, family_grades_access, policy_of
@@ -59,22 +56,6 @@ def reader_of(request) -> Reader | None:
 
 def establishment_of(establishment_id: int) -> Establishment:
     return Establishment.objects.get(pk=establishment_id)
-
-
-def render_page(request, template: str, context: dict, *, zone: str = "Europe/Paris", status=200):
-    """Dates and times in the establishment's zone; varies on htmx requests."""
-    with timezone.override(ZoneInfo(zone)):
-        response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
-def as_int(raw) -> int | None:
-    """A number from a query string or a form, or None."""
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,10 @@ results, rendering."""
 
 from dataclasses import dataclass
 
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
 from preau.core.access import refuse
+from preau.core.http import as_int, render_page  # noqa: F401 - the views' helpers
 from preau.core.models import RoleKind
 from preau.portal.spaces import FAMILY, REGION, STAFF
 
@@ -49,13 +48,6 @@ def directs(request) -> bool:
     return space is not None and space.kind == STAFF and RoleKind.DIRECTION in space.roles
 
 
-def as_int(raw) -> int | None:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return None
-
-
 def page_number(request) -> int:
     number = as_int(request.GET.get("page"))
     return number if number and number > 0 else 1
@@ -77,9 +69,3 @@ def page_links(page, **params) -> dict:
         "previous": link(page.number - 1) if page.has_previous else "",
         "next": link(page.number + 1) if page.has_next else "",
     }
-
-
-def render_page(request, template: str, context: dict, *, status: int = 200):
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
