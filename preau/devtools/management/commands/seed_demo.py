@@ -32,6 +32,11 @@ class Command(BaseCommand):
                 "Les données de démonstration sont déjà chargées (--if-empty pour ne rien faire)."
             )
         summary = build_demo(small=small, seed=seed)
+        work = summary.homework
+        homework = (
+            f", {work.contents} contenus de séance, {work.homework} travaux à faire" if work else ""
+        )
+        homework_seconds = f", {work.seconds:.1f} s pour le cahier de textes" if work else ""
         self.stdout.write(
             f"Démonstration chargée en {summary.seconds:.1f} s : "
             f"{summary.establishments} établissements, {summary.divisions} classes, "
@@ -39,10 +44,12 @@ class Command(BaseCommand):
             f"majeurs, {summary.guardians} responsables, {summary.teachers} enseignants, "
             f"{summary.staff} autres personnels, {summary.accounts} comptes, "
             f"{summary.occurrences} séances d'emploi du temps, {summary.roll_calls} appels, "
-            f"{summary.absences} absences, {summary.evaluations} devoirs, {summary.marks} notes "
+            f"{summary.absences} absences, {summary.evaluations} devoirs, {summary.marks} notes"
+            f"{homework}, {summary.messages} messages "
             f"(dont {summary.timetable_seconds:.1f} s pour les emplois du temps, "
-            f"{summary.attendance_seconds:.1f} s pour les absences et "
-            f"{summary.grades_seconds:.1f} s pour les notes)."
+            f"{summary.attendance_seconds:.1f} s pour les absences, "
+            f"{summary.grades_seconds:.1f} s pour les notes{homework_seconds} et "
+            f"{summary.messaging_seconds:.1f} s pour les messages)."
         )
         if summary.unplaced_sessions:
             self.stderr.write(
