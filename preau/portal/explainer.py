@@ -696,7 +696,12 @@ def explain(
     account_ok, account_fact, account_fix = _account_facts(
         person, pupil, account, family=family_here and not staff_anywhere
     )
-    facts = [account_fact]
+    here_at_all = family_here or any(
+        s.kind == STAFF and s.establishment_id == establishment.pk for s in spaces.spaces
+    )
+    # A person with no tie to this establishment, found by their exact login: nothing of
+    # their account or of their other establishments is shown here.
+    facts = [account_fact] if here_at_all else []
     facts.append(
         _("Élève : %(pupil)s, %(where)s%(adult)s.")
         % {
@@ -723,7 +728,7 @@ def explain(
         facts.append(
             _("Rôles dans l'établissement : %(roles)s.") % {"roles": _roles_words(here.roles)}
         )
-    if elsewhere:
+    if elsewhere and here_at_all:
         facts.append(
             _("Personnel dans %(count)d autre(s) établissement(s), qui ne donnent rien ici.")
             % {"count": len(elsewhere)}

@@ -404,6 +404,16 @@ def test_staff_of_another_establishment_get_no_fix(world):
     assert "autre établissement" in explanation.row(explainer.GRADES).reasons[0]
 
 
+def test_nothing_of_a_person_of_another_establishment_is_told(world):
+    """Found by the exact login, a person with no tie here: neither their account nor
+    their other establishments are shown, only that they have no link."""
+    explanation = explain_for(world, SITUATIONS["staff of another establishment only"])
+    told = " ".join(explanation.facts)
+    assert "Compte" not in told
+    assert "activé" not in told
+    assert "autre(s) établissement(s)" not in told
+
+
 def test_a_contact_who_is_also_a_teacher_of_the_pupil_sees_through_either(world):
     """Both links count, each reason saying which one it comes from: as a level-3
     contact she would not see the grades, as the teacher of 4B she does."""

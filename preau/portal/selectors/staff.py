@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from preau.attendance import reports
 from preau.attendance.models import UNJUSTIFIED_STATES, Absence, AbsenceKind, AbsenceState
 from preau.attendance.selectors.desk import DeskRow, day_bounds, desk_row
+from preau.attendance.selectors.family import policy_of
 from preau.attendance.selectors.roll_calls import (
     may_be_recorded,
     missing_roll_calls,
@@ -31,7 +32,6 @@ from preau.attendance.selectors.roll_calls import (
     roll_call_states,
     summary_text,
 )
-from preau.attendance.services import policy_for
 from preau.core.models import Establishment, Person
 from preau.portal.selectors.cards import SessionLine, session_line
 from preau.structure.models import Division, TeachingService
@@ -226,7 +226,7 @@ def alerts(establishment: Establishment, day: date) -> Alerts:
         month = day.replace(day=1)
         found = {
             "l131_8": len(reports.l131_8(establishment, month)),
-            "threshold": policy_for(establishment).referral_threshold,
+            "threshold": policy_of(establishment.pk).referral_threshold,
             "dropout": len(reports.dropout_watch(establishment, as_of=day)),
             "computed_at": timezone.now(),
         }
