@@ -424,9 +424,13 @@ def session(request, occurrence_id: int):
     elif which == "attachment" and attachment_form.is_valid():
         try:
             with transaction.atomic():
-                owner = current or services.content_set(
-                    actor=request.user, occurrence_id=occurrence.pk, body="", version=0
-                )
+                # A colleague may have written the first content meanwhile: join theirs.
+                try:
+                    owner = current or services.content_set(
+                        actor=request.user, occurrence_id=occurrence.pk, body="", version=0
+                    )
+                except services.Stale:
+                    owner = selectors.content_of(occurrence)
                 services.attachment_add(
                     actor=request.user,
                     upload=attachment_form.cleaned_data["file"],
