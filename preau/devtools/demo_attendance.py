@@ -39,8 +39,6 @@ import bisect
 import random
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -73,6 +71,7 @@ from preau.core.models import (
     RoleKind,
     SchoolYear,
 )
+from preau.devtools.dated import dated_fields
 from preau.structure.models import Division, Enrolment, Subject
 from preau.timetable.checks import members_by_unit
 from preau.timetable.models import (
@@ -263,17 +262,10 @@ def reference_now(today: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(today, time(10, 40), tzinfo=zone)
 
 
-@contextmanager
-def dated_audit() -> Iterator[None]:
+def dated_audit():
     """Audit events written with the time the change happened rather than the time of
     seeding: `AuditEvent.at` is `auto_now_add`, which `bulk_create` would apply."""
-    at = AuditEvent._meta.get_field("at")
-    saved = at.auto_now_add
-    at.auto_now_add = False
-    try:
-        yield
-    finally:
-        at.auto_now_add = saved
+    return dated_fields(AuditEvent._meta.get_field("at"))
 
 
 # -- One establishment ------------------------------------------------------------------

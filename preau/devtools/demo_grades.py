@@ -37,8 +37,6 @@ import math
 import random
 import time as clock
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -51,6 +49,7 @@ from preau.accounts.models import Account
 from preau.audit.models import AuditEvent
 from preau.core import calendar
 from preau.core.models import Establishment, GradingPeriod, SchoolYear
+from preau.devtools.dated import dated_fields
 from preau.grades import engine, services
 from preau.grades.models import (
     Appraisal,
@@ -341,25 +340,16 @@ class Plan:
     row: Evaluation | None = None
 
 
-@contextmanager
-def dated_rows() -> Iterator[None]:
+def dated_rows():
     """Rows written with the time things happened rather than the time of seeding."""
-    fields = [
+    return dated_fields(
         AuditEvent._meta.get_field("at"),
         MarkChange._meta.get_field("at"),
         Mark._meta.get_field("updated_at"),
         Evaluation._meta.get_field("created_at"),
         Evaluation._meta.get_field("updated_at"),
         Appraisal._meta.get_field("updated_at"),
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+    )
 
 
 def quarter(value: float, step: float = 0.25) -> Decimal:

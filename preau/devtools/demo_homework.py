@@ -22,8 +22,6 @@ import functools
 import random
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +31,7 @@ from django.core.files.storage import default_storage
 
 from preau.accounts.models import Account
 from preau.core.models import Establishment, SchoolYear
+from preau.devtools.dated import dated_fields
 from preau.devtools.demo_grades import insert_rows
 from preau.homework.markup import text_to_html
 from preau.homework.models import (
@@ -169,11 +168,10 @@ class Session:
     homework: list[Homework] = field(default_factory=list)
 
 
-@contextmanager
-def dated_rows() -> Iterator[None]:
+def dated_rows():
     """Rows written with the time the teacher wrote them rather than the time of
     seeding."""
-    fields = [
+    return dated_fields(
         SessionContent._meta.get_field("created_at"),
         SessionContent._meta.get_field("updated_at"),
         Homework._meta.get_field("created_at"),
@@ -181,15 +179,7 @@ def dated_rows() -> Iterator[None]:
         Attachment._meta.get_field("created_at"),
         HomeworkDone._meta.get_field("done_at"),
         Visa._meta.get_field("created_at"),
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+    )
 
 
 # The same few hundred texts come back: each is converted once.
